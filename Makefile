@@ -1,0 +1,27 @@
+# The two commands of the quick start:
+#   make demo   create .venv, install rosenblatt, train the default CNN on MNIST 3 vs 8
+#   make test   create .venv, install rosenblatt with its test dependencies, run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(PIP) install -e .
+
+install-test: $(BIN)/python
+	$(PIP) install -e '.[test]'
+
+demo: install
+	$(BIN)/rosenblatt train
+
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) runs build src/*.egg-info .pytest_cache

@@ -1,0 +1,125 @@
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import perceptron as rule
+from ._base import as_generator, check_choice, check_positive, encode_labels, warn_not_converged
+
+
+class Perceptron(ClassifierMixin, BaseEstimator):
+    """Rosenblatt's perceptron: net = w·x + b, Y = 1 if net ≥ 0, and after every sample
+    w ← w + α(T − Y)x, b ← b + α(T − Y), epoch after epoch until an epoch has no error.
+
+    More than two classes are learned one-vs-rest (one perceptron per class, the class with the
+    largest net input wins), as scikit-learn's Perceptron does.
+
+    Parameters
+    ----------
+    learning_rate : float, default 1.0
+        α in the update rule.
+    max_epochs : int, default 100
+        Training stops here when the data has not been separated; a ``ConvergenceWarning``
+        says so.
+    init : {"random", "zeros"}, default "random"
+        Start from small random weights drawn from ``random_state`` (uniform in ±0.5), or from zero.
+    shuffle : bool, default True
+        Visit the samples in a new random order each epoch, drawn from ``random_state``, as
+        scikit-learn does; with False, in the order given (on data sorted by class, the last
+        class seen then dominates the final weights of a run that does not converge).
+    random_state : int, RandomState, Generator or None, default 0
+
+    Attributes
+    ----------
+    classes_, n_features_in_, coef_ (shape (1, d) for two classes, (k, d) for k), intercept_,
+    converged_ (bool), n_iter_ (epochs run), n_updates_ (weight updates made),
+    errors_per_epoch_ (list; per class for k classes), trajectory_ ((w, b) after each epoch).
+    """
+
+    def __init__(self, learning_rate=1.0, max_epochs=100, init="random", shuffle=True, random_state=0):
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.init = init
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        check_positive("learning_rate", self.learning_rate)
+        check_positive("max_epochs", self.max_epochs, integer=True)
+        check_choice("init", self.init, {"random", "zeros"})
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        t = encode_labels(self, y)
+        rng = as_generator(self.random_state)
+        binary = len(self.classes_) == 2
+        targets = [t] if binary else [(t == k).astype(np.int64) for k in range(len(self.classes_))]
+        zero = self.init == "zeros"
+        self.results_ = [
+            rule.train(
+                X,
+                tk,
+                self.learning_rate,
+                self.max_epochs,
+                rng,
+                initial_weights=np.zeros(X.shape[1]) if zero else None,
+                initial_bias=0.0 if zero else None,
+                shuffle=self.shuffle,
+            )
+            for tk in targets
+        ]
+        self.coef_ = np.stack([r.weights for r in self.results_])
+        self.intercept_ = np.array([r.bias for r in self.results_], dtype=X.dtype)
+        self.converged_ = all(r.converged for r in self.results_)
+        self.n_iter_ = max(r.n_epochs for r in self.results_)
+        self.n_updates_ = sum(r.n_updates for r in self.results_)
+        self.errors_per_epoch_ = (
+            self.results_[0].errors_per_epoch if binary else [r.errors_per_epoch for r in self.results_]
+        )
+        self.trajectory_ = self.results_[0].trajectory if binary else [r.trajectory for r in self.results_]
+        if not self.converged_:
+            last = (
+                self.results_[0].errors_per_epoch[-1] if binary else sum(r.errors_per_epoch[-1] for r in self.results_)
+            )
+            warn_not_converged(
+                f"The perceptron did not converge: after max_epochs={self.max_epochs} epochs "
+                f"({self.n_updates_} updates) its last epoch still had {last} error(s). The data may not be "
+                f"linearly separable (as XOR is not); if it is, increase max_epochs."
+            )
+        return self
+
+    def net_input(self, X):
+        """w·x + b: shape (n,) for two classes, (n, k) one-vs-rest."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        net = X @ self.coef_.T + self.intercept_
+        return net[:, 0] if net.shape[1] == 1 else net
+
+    decision_function = net_input
+
+    def predict(self, X):
+        """Step of the net input (class 1 when w·x + b ≥ 0); the largest net input one-vs-rest."""
+        net = self.net_input(X)
+        idx = (net >= 0).astype(np.intp) if net.ndim == 1 else net.argmax(axis=1)
+        return self.classes_[idx]
+
+    def predict_proba(self, X):
+        """The perceptron's hard decision as probabilities: 1.0 for the predicted class.
+
+        Rosenblatt's unit has no notion of confidence, so each row is one-hot; use
+        ``net_input`` for the margin.
+        """
+        pred = self.predict(X)
+        return (pred[:, None] == self.classes_[None, :]).astype(np.float64)
+
+
+def linearly_separable(X, y):
+    """Whether a hyperplane w·x + b = 0 separates the two classes of y, decided exactly by
+    a linear program (SciPy's HiGHS): find w, b with sᵢ(w·xᵢ + b) ≥ 1 for sᵢ = ±1."""
+    from scipy.optimize import linprog
+
+    X = np.asarray(X, dtype=np.float64)
+    classes, t = np.unique(y, return_inverse=True)
+    if len(classes) != 2:
+        raise ValueError(f"linearly_separable needs exactly 2 classes. Received {len(classes)}.")
+    s = np.where(t == 1, 1.0, -1.0)
+    A = -s[:, None] * np.column_stack([X, np.ones(len(X))])
+    res = linprog(np.zeros(X.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(X)), bounds=(None, None), method="highs")
+    return res.status == 0

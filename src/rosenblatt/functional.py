@@ -1,0 +1,111 @@
+"""Numerically stable maths shared by the engine.
+
+Every function here works for any finite input, in float32 and float64, without overflow
+warnings and without NaN: exponentials only ever see non-positive arguments.
+"""
+
+import numpy as np
+
+
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e^(−x)), computed by sign so that e^(·) never overflows."""
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))  # in (0, 1]
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(_float_dtype(x), copy=False)
+
+
+def log_sigmoid(x):
+    """log σ(x) = −log(1 + e^(−x)) = −logaddexp(0, −x)."""
+    x = np.asarray(x)
+    return -np.logaddexp(np.zeros((), dtype=_float_dtype(x)), -x)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """log Σ e^(x), shifted by the maximum so that the largest exponent is e^0."""
+    x = np.asarray(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def softmax(x, axis=-1):
+    """e^(x − max x) / Σ e^(x − max x): the same value as the naive formula, never overflowing."""
+    x = np.asarray(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    """x − logsumexp(x)."""
+    return np.asarray(x) - logsumexp(x, axis=axis, keepdims=True)
+
+
+def conv_output_size(size, kernel, stride, padding):
+    """The floor rule ⌊(n + 2p − k)/s⌋ + 1; a ValueError when the kernel does not fit."""
+    padded = size + 2 * padding
+    if padded < kernel:
+        raise ValueError(
+            f"The input is smaller than the kernel: input size {size} with padding {padding} "
+            f"is {padded}, but the kernel size is {kernel}."
+        )
+    return (padded - kernel) // stride + 1
+
+
+def _float_dtype(x):
+    return x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+
+
+def pair(value, name):
+    """Turn an int or a pair of ints into a pair, naming the argument when it is neither."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{name} must be an int or a tuple of 2 ints. Received: {name}={value!r}")
+
+
+def im2col(x, kernel, stride, padding):
+    """Lay every receptive field of ``x`` out as one row, so that a convolution is one matmul.
+
+    x: (n, c, h, w). Returns ``cols`` of shape (n·ho·wo, c·kh·kw), rows in (n, ho, wo) order
+    and columns in (c, kh, kw) order, matching a weight of shape (out, c, kh, kw) reshaped to
+    (out, c·kh·kw). The windows are a strided view; the one copy is the final reshape.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = x.shape
+    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    # (n, c, ho, wo, kh, kw) -> (n, ho, wo, c, kh, kw)
+    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
+    return cols, (ho, wo)
+
+
+def col2im(cols, x_shape, kernel, stride, padding):
+    """The adjoint of ``im2col``: add every row of ``cols`` back onto the pixels it came from.
+
+    Overlapping windows add up, which is exactly the sum over all the outputs a pixel fed.
+    The loop runs over the kh·kw kernel offsets only, never over samples or pixels.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = x_shape
+    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+    d = cols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (n, c, kh, kw, ho, wo)
+    dx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] += d[:, :, i, j]
+    return dx[:, :, ph : ph + h, pw : pw + w]
+
+
+def pool_windows(x, kernel, stride):
+    """The pooling windows of x (n, c, h, w) as a view of shape (n, c, ho, wo, kh, kw)."""
+    (kh, kw), (sh, sw) = kernel, stride
+    conv_output_size(x.shape[2], kh, sh, 0)
+    conv_output_size(x.shape[3], kw, sw, 0)
+    return np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]

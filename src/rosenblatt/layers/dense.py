@@ -1,0 +1,57 @@
+import numpy as np
+
+from .. import initializers
+from .base import Layer
+
+
+class Dense(Layer):
+    """Fully connected layer: z = x Wᵀ + b.
+
+    Input shape: (n, in). Output shape: (n, units). ``weight`` has PyTorch's shape
+    (units, in), so that weight[j, i] = wⱼᵢ connects input i to unit j.
+
+    Backward, for δ = ∂L/∂z of shape (n, units):
+    ∂L/∂wⱼᵢ = Σₙ δⱼ aᵢ (δᵀ x), ∂L/∂bⱼ = Σₙ δⱼ, and ∂L/∂xᵢ = Σⱼ δⱼ wⱼᵢ (δ W), which is the
+    sum in the next layer's δ equation δᵢ = f'(zᵢ)·Σⱼ δⱼ wⱼᵢ.
+    """
+
+    def __init__(self, units, weight_initializer="he_uniform", bias_initializer="zeros", seed=None):
+        super().__init__()
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
+            raise ValueError(f"units must be a positive integer. Received: units={units!r}")
+        self.units = int(units)
+        self.weight_initializer = weight_initializer
+        self.bias_initializer = bias_initializer
+        self.seed = seed
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense expects inputs of shape (batch, features); received per-sample shape "
+                f"{tuple(input_shape)}. Put a Flatten layer before it."
+            )
+        return (self.units,)
+
+    def build(self, input_shape, rng=None, dtype=np.float32):
+        out = super().build(input_shape, rng, dtype)
+        rng = np.random.default_rng(self.seed) if rng is None else rng
+        shape = (self.units, self.input_shape[0])
+        self.params = {
+            "weight": initializers.get(self.weight_initializer)(shape, rng, dtype),
+            "bias": initializers.get(self.bias_initializer)((self.units,), rng, dtype),
+        }
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        return out
+
+    def forward(self, x):
+        self._ensure_built(x)
+        self.x = x
+        return x @ self.params["weight"].T + self.params["bias"]
+
+    def backward(self, dout):
+        np.matmul(dout.T, self.x, out=self.grads["weight"])
+        np.sum(dout, axis=0, out=self.grads["bias"])
+        return dout @ self.params["weight"]
+
+    def get_config(self):
+        return {"units": self.units}

@@ -1,0 +1,145 @@
+"""Losses L(y, t) and their gradients ∂L/∂y, averaged over the samples of a batch.
+
+Each loss is a small class with ``value(output, target)`` and ``gradient(output, target)``.
+``output`` is what the network's last layer returns (logits for the cross-entropies).
+Both methods accept optional ``sample_weight``: the loss is then Σ wᵢ Lᵢ / Σ wᵢ.
+"""
+
+import numpy as np
+
+from . import functional as F
+
+
+def _weights(sample_weight, n, dtype):
+    if sample_weight is None:
+        return None, n
+    w = np.asarray(sample_weight, dtype=dtype).reshape(n)
+    return w, w.sum()
+
+
+def _reduce(per_sample, sample_weight):
+    n = per_sample.shape[0]
+    w, total = _weights(sample_weight, n, per_sample.dtype)
+    return float(per_sample.sum() / total) if w is None else float((per_sample * w).sum() / total)
+
+
+def _scale(grad, sample_weight):
+    """Divide a per-sample gradient by the batch size (or weight it by wᵢ / Σ w)."""
+    n = grad.shape[0]
+    w, total = _weights(sample_weight, n, grad.dtype)
+    if w is None:
+        return grad / n
+    return grad * (w / total).reshape((n,) + (1,) * (grad.ndim - 1))
+
+
+class BinaryCrossEntropy:
+    """Binary cross-entropy computed from logits z (the net input of one output unit).
+
+    L = −[t log σ(z) + (1 − t) log(1 − σ(z))] = max(z, 0) − z t + log(1 + e^(−|z|)),
+    written in the second form so that it is finite for any finite z.
+    ∂L/∂z = σ(z) − t: the sigmoid's derivative and the log's cancel, which is why the output
+    δ of a sigmoid unit trained with cross-entropy is simply "prediction minus target".
+    """
+
+    name = "binary_crossentropy"
+
+    def value(self, z, t, sample_weight=None):
+        z, t = _pair(z, t)
+        per = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+        return _reduce(per.reshape(per.shape[0], -1).mean(axis=1), sample_weight)
+
+    def gradient(self, z, t, sample_weight=None):
+        z, t = _pair(z, t)
+        per_elem = (F.sigmoid(z) - t) / (z[0].size if z.ndim > 1 else 1)
+        return _scale(per_elem, sample_weight)
+
+
+class BinaryCrossEntropyFromProbabilities:
+    """Binary cross-entropy from probabilities p, for a network that ends with a sigmoid layer.
+
+    p is clipped to [ε, 1 − ε] with ε = 1e-7 (Keras's default) so that log 0 never happens;
+    the loss is then at most −log ε ≈ 16.1 per sample, and the gradient is taken at the
+    clipped value. Prefer ``BinaryCrossEntropy`` from logits: it needs no clipping.
+    """
+
+    name = "binary_crossentropy_probabilities"
+    epsilon = 1e-7
+
+    def value(self, p, t, sample_weight=None):
+        p, t = _pair(p, t)
+        p = np.clip(p, self.epsilon, 1 - self.epsilon)
+        per = -(t * np.log(p) + (1 - t) * np.log(1 - p))
+        return _reduce(per.reshape(per.shape[0], -1).mean(axis=1), sample_weight)
+
+    def gradient(self, p, t, sample_weight=None):
+        p, t = _pair(p, t)
+        p = np.clip(p, self.epsilon, 1 - self.epsilon)
+        per_elem = (p - t) / (p * (1 - p)) / (p[0].size if p.ndim > 1 else 1)
+        return _scale(per_elem, sample_weight)
+
+
+class MeanSquaredError:
+    """L = mean over outputs of (y − t)², averaged over samples; ∂L/∂y = 2(y − t) / outputs."""
+
+    name = "mean_squared_error"
+
+    def value(self, y, t, sample_weight=None):
+        y, t = _pair(y, t)
+        per = ((y - t) ** 2).reshape(y.shape[0], -1).mean(axis=1)
+        return _reduce(per, sample_weight)
+
+    def gradient(self, y, t, sample_weight=None):
+        y, t = _pair(y, t)
+        per_elem = 2 * (y - t) / (y[0].size if y.ndim > 1 else 1)
+        return _scale(per_elem, sample_weight)
+
+
+class SoftmaxCrossEntropy:
+    """Softmax cross-entropy from logits z of shape (n, classes) and integer targets t.
+
+    L = logsumexp(z) − z_t; ∂L/∂z = softmax(z) − onehot(t). Targets may also be given
+    one-hot (or as probabilities), shape (n, classes).
+    """
+
+    name = "softmax_crossentropy"
+
+    def value(self, z, t, sample_weight=None):
+        z = np.asarray(z)
+        onehot = self._onehot(t, z)
+        per = F.logsumexp(z, axis=1) - np.sum(z * onehot, axis=1)
+        return _reduce(per, sample_weight)
+
+    def gradient(self, z, t, sample_weight=None):
+        z = np.asarray(z)
+        return _scale(F.softmax(z, axis=1) - self._onehot(t, z), sample_weight)
+
+    @staticmethod
+    def _onehot(t, z):
+        t = np.asarray(t)
+        if t.shape == z.shape:
+            return t.astype(z.dtype, copy=False)
+        onehot = np.zeros_like(z)
+        onehot[np.arange(z.shape[0]), t.reshape(-1).astype(np.intp)] = 1
+        return onehot
+
+
+def _pair(y, t):
+    y = np.asarray(y)
+    t = np.asarray(t, dtype=y.dtype).reshape(y.shape)
+    return y, t
+
+
+LOSSES = {
+    cls.name: cls
+    for cls in (BinaryCrossEntropy, BinaryCrossEntropyFromProbabilities, MeanSquaredError, SoftmaxCrossEntropy)
+}
+
+
+def get(name):
+    """Return a loss instance by name (see ``LOSSES``), or the instance itself."""
+    if not isinstance(name, str):
+        return name
+    try:
+        return LOSSES[name]()
+    except KeyError:
+        raise ValueError(f"Unknown loss. Expected one of {sorted(LOSSES)}. Received: loss={name!r}") from None

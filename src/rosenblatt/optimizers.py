@@ -1,0 +1,95 @@
+"""Optimizers over (param, grad) pairs, updating the parameters in place.
+
+The conventions match PyTorch's ``torch.optim`` so that the same hyperparameters give the
+same trajectory.
+"""
+
+import numpy as np
+
+
+class Optimizer:
+    def __init__(self, learning_rate):
+        if not (isinstance(learning_rate, (int, float, np.floating)) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number. Received: learning_rate={learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.state = {}
+
+    def step(self, pairs):
+        for i, (param, grad) in enumerate(pairs):
+            self._update(i, param, grad)
+
+    def _update(self, i, param, grad):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent exactly as in the lecture: w ← w − α ∂L/∂w."""
+
+    def __init__(self, learning_rate=0.01):
+        super().__init__(learning_rate)
+
+    def _update(self, i, param, grad):
+        param -= self.learning_rate * grad
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum (PyTorch's form): v ← μ v + ∂L/∂w, then w ← w − α v."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9):
+        super().__init__(learning_rate)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1). Received: momentum={momentum!r}")
+        self.momentum = float(momentum)
+
+    def _update(self, i, param, grad):
+        v = self.state.get(i)
+        if v is None:
+            v = self.state[i] = grad.copy()
+        else:
+            v *= self.momentum
+            v += grad
+        param -= self.learning_rate * v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), as torch.optim.Adam:
+
+    m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
+    w ← w − α · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε).
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(learning_rate)
+        for name, b in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"{name} must be in [0, 1). Received: {name}={b!r}")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.t = 0
+
+    def step(self, pairs):
+        self.t += 1
+        super().step(pairs)
+
+    def _update(self, i, param, grad):
+        if i not in self.state:
+            self.state[i] = (np.zeros_like(param), np.zeros_like(param))
+        m, v = self.state[i]
+        m *= self.beta_1
+        m += (1 - self.beta_1) * grad
+        v *= self.beta_2
+        v += (1 - self.beta_2) * grad * grad
+        m_hat_scale = self.learning_rate / (1 - self.beta_1**self.t)
+        v_hat = v / (1 - self.beta_2**self.t)
+        param -= m_hat_scale * m / (np.sqrt(v_hat) + self.epsilon)
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def get(name, learning_rate):
+    try:
+        return OPTIMIZERS[name](learning_rate=learning_rate)
+    except KeyError:
+        raise ValueError(
+            f"Unknown optimizer. Expected one of {sorted(OPTIMIZERS)}. Received: optimizer={name!r}"
+        ) from None

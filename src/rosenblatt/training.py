@@ -1,0 +1,128 @@
+"""The training loop: epochs of shuffled mini-batches, forward, loss, backward, update."""
+
+import time
+
+import numpy as np
+
+from . import losses as losses_
+
+
+class History:
+    """Per-epoch records: ``loss``, ``accuracy`` and, with validation data, ``val_loss`` and
+    ``val_accuracy``; ``time`` holds the seconds each epoch took. ``history["loss"]`` or
+    ``history.loss`` both work."""
+
+    def __init__(self):
+        self.records = {}
+
+    def append(self, **values):
+        for k, v in values.items():
+            self.records.setdefault(k, []).append(v)
+
+    def __getitem__(self, key):
+        return self.records[key]
+
+    def __contains__(self, key):
+        return key in self.records
+
+    def __getattr__(self, key):
+        try:
+            return self.__dict__["records"][key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __len__(self):
+        return len(self.records.get("loss", []))
+
+    def to_dict(self):
+        return {k: list(v) for k, v in self.records.items()}
+
+    def __repr__(self):
+        return f"History(epochs={len(self)}, keys={sorted(self.records)})"
+
+
+def accuracy(output, target, loss):
+    """Share of correct predictions for a classification loss, or None for regression."""
+    name = getattr(loss, "name", "")
+    if name == "binary_crossentropy":
+        pred = output.reshape(output.shape[0], -1)[:, 0] >= 0
+    elif name == "binary_crossentropy_probabilities":
+        pred = output.reshape(output.shape[0], -1)[:, 0] >= 0.5
+    elif name == "softmax_crossentropy":
+        pred = output.argmax(axis=1)
+        target = np.asarray(target).reshape(-1)
+        return float(np.mean(pred == target))
+    else:
+        return None
+    return float(np.mean(pred == (np.asarray(target).reshape(-1) >= 0.5)))
+
+
+def predict_in_batches(model, X, batch_size=256):
+    """The model's output for all of X, computed ``batch_size`` samples at a time."""
+    if len(X) == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    return np.concatenate([model.forward(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
+
+
+def evaluate(model, X, y, loss, batch_size=256):
+    """(loss, accuracy) of the model on (X, y)."""
+    loss = losses_.get(loss)
+    out = predict_in_batches(model, X, batch_size)
+    return loss.value(out, y), accuracy(out, y, loss)
+
+
+def fit(
+    model,
+    X,
+    y,
+    loss,
+    optimizer,
+    epochs,
+    batch_size=32,
+    rng=None,
+    shuffle=True,
+    sample_weight=None,
+    validation_data=None,
+    callbacks=(),
+    epoch_offset=0,
+):
+    """Train ``model`` by mini-batch gradient descent and return a ``History``.
+
+    Each epoch visits the samples in an order drawn from ``rng`` (a ``numpy.random.Generator``;
+    the global RNG is never used). The last batch keeps the samples left over, smaller than
+    the rest; its loss counts in the epoch's mean in proportion to its size. Each callback is
+    called as ``callback(epoch, logs, model)`` after every epoch and stops training by
+    returning True.
+    """
+    loss = losses_.get(loss)
+    rng = np.random.default_rng() if rng is None else rng
+    n = len(X)
+    history = History()
+    for epoch in range(epoch_offset, epoch_offset + epochs):
+        start = time.perf_counter()
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        total_loss = total_correct = 0.0
+        for i in range(0, n, batch_size):
+            idx = order[i : i + batch_size]
+            xb, yb = X[idx], y[idx]
+            wb = None if sample_weight is None else sample_weight[idx]
+            out = model.forward(xb)
+            batch_loss = loss.value(out, yb, wb)
+            model.backward(loss.gradient(out, yb, wb))
+            optimizer.step(model.parameters())
+            total_loss += batch_loss * len(idx)
+            acc = accuracy(out, yb, loss)
+            total_correct += (acc or 0.0) * len(idx)
+        logs = {"loss": total_loss / n}
+        if accuracy(out, yb, loss) is not None:
+            logs["accuracy"] = total_correct / n
+        if validation_data is not None:
+            val_loss, val_acc = evaluate(model, *validation_data, loss)
+            logs["val_loss"] = val_loss
+            if val_acc is not None:
+                logs["val_accuracy"] = val_acc
+        logs["time"] = time.perf_counter() - start
+        history.append(**logs)
+        if any([bool(cb(epoch, logs, model)) for cb in callbacks]):
+            break
+    return history

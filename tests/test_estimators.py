@@ -1,0 +1,118 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from rosenblatt import CNNClassifier, MLPClassifier, Perceptron, datasets
+
+
+def xor():
+    d = datasets.load("xor")
+    return d.X_train, d.y_train
+
+
+def test_mlp_learns_xor():
+    X, y = xor()
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(8,), activation="tanh", learning_rate=0.05, epochs=300, batch_size=4, random_state=0
+    ).fit(X, y)
+    np.testing.assert_array_equal(mlp.predict(X), y)
+    assert mlp.loss_curve_[-1] < 0.05 < mlp.loss_curve_[0]
+    assert mlp.n_iter_ == 300
+    assert [c.shape for c in mlp.coefs_] == [(2, 8), (8, 1)]
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_mlp_activations_learn_xor(activation):
+    X, y = xor()
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(8,), activation=activation, learning_rate=0.05, epochs=500, batch_size=4, random_state=1
+    ).fit(X, y)
+    assert mlp.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("labels", [np.array(["cat", "dog"]), np.array([False, True]), np.array([-3, 7])])
+def test_labels_come_back_in_the_callers_type(labels):
+    X, y = xor()
+    y = labels[(X[:, 0] > 0.5).astype(int)]
+    for est in (MLPClassifier(epochs=100, random_state=0, batch_size=4), Perceptron()):
+        pred = est.fit(X, y).predict(X)
+        assert pred.dtype == labels.dtype
+        np.testing.assert_array_equal(pred, y)
+        proba = est.predict_proba(X)
+        assert proba.shape == (4, 2)
+        np.testing.assert_allclose(proba.sum(axis=1), 1)
+        np.testing.assert_array_equal(est.classes_[proba.argmax(axis=1)], pred)
+
+
+def test_same_seed_is_bit_identical_and_a_new_seed_differs():
+    d = datasets.load("breast-cancer")
+    X = (d.X_train - d.X_train.mean(0)) / d.X_train.std(0)
+    fits = [MLPClassifier(epochs=5, random_state=s).fit(X, d.y_train) for s in (3, 3, 4)]
+    p = [f.predict_proba(X) for f in fits]
+    assert p[0].tobytes() == p[1].tobytes()
+    assert p[0].tobytes() != p[2].tobytes()
+
+
+def test_multiclass_uses_softmax():
+    d = datasets.load("digits")
+    cnn = CNNClassifier(
+        layers=("conv 8 3x3 pad 1", "relu", "maxpool 2", "dense 32", "relu"), epochs=4, random_state=0
+    ).fit(d.X_train, d.y_train)
+    assert cnn.model_.layers[-1].units == 10
+    proba = cnn.predict_proba(d.X_test)
+    assert proba.shape == (len(d.X_test), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    assert cnn.score(d.X_test, d.y_test) > 0.9
+
+
+def test_dtype_follows_the_input():
+    X, y = xor()
+    assert MLPClassifier(epochs=2, batch_size=4).fit(X, y).model_.dtype == np.float32
+    assert MLPClassifier(epochs=2, batch_size=4).fit(X.astype(np.float64), y).model_.dtype == np.float64
+
+
+def test_estimator_conventions():
+    est = CNNClassifier(epochs=3, learning_rate=0.01)
+    assert est.get_params()["epochs"] == 3
+    c = clone(est)
+    assert c.get_params() == est.get_params() and c is not est
+    assert est.set_params(epochs=4).epochs == 4
+    assert "learning_rate=0.01" in repr(est)
+
+
+@pytest.mark.parametrize("est", [Perceptron(), MLPClassifier(), CNNClassifier()], ids=lambda e: type(e).__name__)
+def test_predict_before_fit(est):
+    X = np.zeros((2, 1, 8, 8)) if isinstance(est, CNNClassifier) else np.zeros((2, 2))
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
+        est.predict(X)
+
+
+def test_bad_input_errors():
+    X, y = xor()
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array instead"):
+        MLPClassifier().fit(X[:, 0], y)
+    mlp = MLPClassifier(epochs=2, batch_size=4).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 2 features as input"):
+        mlp.predict(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        MLPClassifier().fit(X, [0.1, 0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="only one class: 1"):
+        MLPClassifier().fit(X, [1, 1, 1, 1])
+    with pytest.raises(ValueError, match="activation must be one of .*Received: activation='softplus'"):
+        MLPClassifier(activation="softplus").fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate must be a positive number. Received: learning_rate=-1"):
+        MLPClassifier(learning_rate=-1).fit(X, y)
+    with pytest.raises(ValueError, match="expects images of shape .*got an array of shape \\(4, 2\\)"):
+        CNNClassifier().fit(X, y)
+    cnn = CNNClassifier(epochs=1, layers=("conv 2 3", "relu", "dense 4")).fit(np.zeros((4, 1, 6, 6)), y)
+    with pytest.raises(
+        ValueError,
+        match=r"X has images of shape \(3, 6, 6\), but CNNClassifier is expecting "
+        r"images of shape \(1, 6, 6\)",
+    ):
+        cnn.predict(np.zeros((1, 3, 6, 6)))
+    with pytest.raises(ValueError, match="Cannot read layer 'conv big'"):
+        CNNClassifier(layers=("conv big",)).fit(np.zeros((4, 1, 6, 6)), y)
+    with pytest.raises(ValueError, match="max_epochs must be a positive integer. Received: max_epochs=0"):
+        Perceptron(max_epochs=0).fit(X, y)

@@ -1,0 +1,164 @@
+import numpy as np
+import pytest
+import torch
+
+from rosenblatt import layers as L
+from rosenblatt import losses, optimizers, training
+from rosenblatt.model import Sequential
+
+
+def small_cnn(seed=0, dtype="float32"):
+    return Sequential(
+        [
+            L.Conv2D(8, 3, padding=1),
+            L.ReLU(),
+            L.MaxPool2D(2),
+            L.Conv2D(16, 3, padding=1),
+            L.ReLU(),
+            L.MaxPool2D(2),
+            L.Flatten(),
+            L.Dense(64),
+            L.ReLU(),
+            L.Dense(1),
+        ],
+        seed=seed,
+        dtype=dtype,
+    )
+
+
+def test_shapes_inferred_from_first_input_and_summary_counts_parameters():
+    model = small_cnn()
+    assert not model.built
+    out = model.forward(np.zeros((2, 1, 28, 28)))
+    assert out.shape == (2, 1) and out.dtype == np.float32
+    assert [layer.output_shape for layer in model.layers][:3] == [(8, 28, 28), (8, 28, 28), (8, 14, 14)]
+    expected = (8 * 9 + 8) + (16 * 8 * 9 + 16) + (784 * 64 + 64) + (64 + 1)
+    assert model.n_params == expected
+    summary = model.summary()
+    assert f"Total params: {expected:,}" in summary
+    assert "Conv2D(filters=8, kernel_size=[3, 3], stride=[1, 1], padding=[1, 1])" in summary
+    assert "(None, 16, 7, 7)" in summary and "50,240" in summary
+    assert "(0): Conv2D" in repr(model)
+
+
+def test_weight_shapes_follow_pytorch():
+    model = small_cnn()
+    model.build((1, 28, 28))
+    assert model.layers[0].params["weight"].shape == (8, 1, 3, 3)
+    assert model.layers[3].params["weight"].shape == (16, 8, 3, 3)
+    assert model.layers[7].params["weight"].shape == (64, 784)
+
+
+def test_same_seed_same_weights_bit_for_bit():
+    a, b, c = small_cnn(seed=5), small_cnn(seed=5), small_cnn(seed=6)
+    for m in (a, b, c):
+        m.build((1, 28, 28))
+    for (pa, _), (pb, _), (pc, _) in zip(a.parameters(), b.parameters(), c.parameters()):
+        assert pa.tobytes() == pb.tobytes()
+        assert pa.tobytes() != pc.tobytes() or not pa.any()
+
+
+def test_wrong_input_shape_after_build():
+    model = small_cnn()
+    model.forward(np.zeros((1, 1, 28, 28)))
+    with pytest.raises(
+        ValueError,
+        match=r"built for inputs of shape \(batch, 1, 28, 28\), but received an input "
+        r"of shape \(1, 1, 27, 28\)",
+    ):
+        model.forward(np.zeros((1, 1, 27, 28)))
+
+
+def test_dense_needs_flat_input():
+    with pytest.raises(ValueError, match="Put a Flatten layer before it"):
+        Sequential([L.Conv2D(2, 3), L.Dense(3)]).build((1, 8, 8))
+
+
+def test_sgd_is_the_lecture_rule():
+    w = np.array([1.0, -2.0])
+    g = np.array([0.5, 0.25])
+    optimizers.SGD(learning_rate=0.1).step([(w, g)])
+    np.testing.assert_array_equal(w, [1.0 - 0.1 * 0.5, -2.0 - 0.1 * 0.25])
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_optimizers_follow_torch(name, rng):
+    w0 = rng.normal(size=(3, 4))
+    w = w0.copy()
+    tw = torch.tensor(w0, requires_grad=True)
+    if name == "momentum":
+        ours, theirs = optimizers.Momentum(0.05, 0.9), torch.optim.SGD([tw], lr=0.05, momentum=0.9)
+    else:
+        ours, theirs = optimizers.Adam(0.01), torch.optim.Adam([tw], lr=0.01)
+    for step in range(5):
+        g = rng.normal(size=w.shape)
+        ours.step([(w, g)])
+        tw.grad = torch.tensor(g)
+        theirs.step()
+        np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+class Recorder(optimizers.SGD):
+    """An optimizer that records each batch and updates nothing."""
+
+    def __init__(self):
+        super().__init__(1.0)
+        self.steps = 0
+
+    def step(self, pairs):
+        self.steps += 1
+
+
+def test_last_partial_batch_is_kept_and_weighted_by_size(rng):
+    model = Sequential([L.Dense(1)], seed=0, dtype="float64")
+    X = rng.normal(size=(10, 3))
+    y = rng.integers(0, 2, 10).astype(float)
+    opt = Recorder()
+    hist = training.fit(
+        model, X, y, losses.BinaryCrossEntropy(), opt, epochs=2, batch_size=4, rng=np.random.default_rng(0)
+    )
+    assert opt.steps == 2 * 3  # batches of 4, 4 and 2
+    # Nothing changed the weights, so the size-weighted mean of batch losses is the full-data loss.
+    full = losses.BinaryCrossEntropy().value(model.forward(X), y)
+    assert hist["loss"] == pytest.approx([full, full], rel=1e-12)
+
+
+def test_shuffling_uses_the_given_generator_never_the_global_rng(rng):
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(float)
+
+    def run(global_seed):
+        np.random.seed(global_seed)
+        model = Sequential([L.Dense(4), L.Tanh(), L.Dense(1)], seed=1, dtype="float64")
+        training.fit(
+            model,
+            X,
+            y,
+            "binary_crossentropy",
+            optimizers.SGD(0.1),
+            epochs=3,
+            batch_size=8,
+            rng=np.random.default_rng(7),
+        )
+        return model.layers[0].params["weight"].copy()
+
+    np.testing.assert_array_equal(run(0), run(99))
+
+
+def test_history_records_validation(rng):
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    model = Sequential([L.Dense(1)], seed=0)
+    hist = training.fit(
+        model,
+        X,
+        y,
+        "binary_crossentropy",
+        optimizers.SGD(0.5),
+        epochs=4,
+        batch_size=10,
+        rng=np.random.default_rng(0),
+        validation_data=(X, y),
+    )
+    assert len(hist) == 4 and set(hist.records) == {"loss", "accuracy", "val_loss", "val_accuracy", "time"}
+    assert hist.val_loss[-1] < hist.val_loss[0]

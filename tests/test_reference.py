@@ -1,0 +1,76 @@
+"""The fast im2col/strided kernels against the plain loop implementations (their oracle)."""
+
+import numpy as np
+import pytest
+
+from rosenblatt import layers as L
+from rosenblatt.layers import reference as R
+
+
+@pytest.mark.parametrize(
+    "c, f, kernel, stride, padding, hw",
+    [
+        (1, 2, 3, 1, 0, (6, 6)),
+        (3, 4, (2, 3), 2, 1, (9, 7)),
+        (2, 3, (3, 2), 3, 2, (8, 11)),
+        (2, 2, 5, 1, 2, (5, 5)),
+    ],
+)
+def test_conv_matches_reference(c, f, kernel, stride, padding, hw, rng):
+    x = rng.normal(size=(3, c) + hw)
+    layer = L.Conv2D(f, kernel, stride=stride, padding=padding)
+    layer.build(x.shape[1:], rng, np.float64)
+    layer.params["bias"][...] = rng.normal(size=f)
+    out = layer.forward(x)
+    np.testing.assert_allclose(
+        out,
+        R.conv2d_forward(x, layer.params["weight"], layer.params["bias"], layer.stride, layer.padding),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    dout = rng.normal(size=out.shape)
+    dx = layer.backward(dout)
+    rdx, rdw, rdb = R.conv2d_backward(dout, x, layer.params["weight"], layer.stride, layer.padding)
+    np.testing.assert_allclose(dx, rdx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["weight"], rdw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["bias"], rdb, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("pool, stride, hw", [(2, 2, (6, 6)), (3, 2, (7, 9)), ((2, 3), (1, 1), (5, 6))])
+def test_pooling_matches_reference_with_ties(pool, stride, hw, rng):
+    # Small integers: many windows hold their maximum more than once.
+    x = rng.integers(0, 3, size=(2, 2) + hw).astype(np.float64)
+    for cls, fwd, bwd in [
+        (L.MaxPool2D, R.maxpool2d_forward, R.maxpool2d_backward),
+        (L.AvgPool2D, R.avgpool2d_forward, R.avgpool2d_backward),
+    ]:
+        layer = cls(pool, stride)
+        out = layer.forward(x)
+        np.testing.assert_allclose(out, fwd(x, layer.pool_size, layer.stride), rtol=1e-12)
+        dout = rng.normal(size=out.shape)
+        np.testing.assert_allclose(layer.backward(dout), bwd(dout, x, layer.pool_size, layer.stride), rtol=1e-12)
+
+
+def test_input_smaller_than_kernel_is_a_clear_error():
+    with pytest.raises(ValueError, match="smaller than the kernel"):
+        L.Conv2D(2, 5).forward(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="smaller than the kernel"):
+        L.MaxPool2D(3).forward(np.zeros((1, 1, 2, 5)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(filters=0, kernel_size=3), "filters must be a positive integer. Received: filters=0"),
+        (dict(filters=2, kernel_size=(3, 0)), r"kernel_size must be positive. Received: kernel_size=\(3, 0\)"),
+        (dict(filters=2, kernel_size=3, stride=0), "stride must be positive. Received: stride=0"),
+        (dict(filters=2, kernel_size=3, padding=-1), "padding must be non-negative. Received: padding=-1"),
+        (
+            dict(filters=2, kernel_size="3"),
+            "kernel_size must be an int or a tuple of 2 ints. Received: kernel_size='3'",
+        ),
+    ],
+)
+def test_conv_argument_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        L.Conv2D(**kwargs)
