@@ -1,12 +1,13 @@
 # The two commands of the quick start:
 #   make demo   create .venv, install rosenblatt, train the default CNN on MNIST 3 vs 8
 #   make test   create .venv, install rosenblatt with its test dependencies, run the test suite
+#   make bench  time rosenblatt against PyTorch and scikit-learn (benchmarks/run.py)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-test clean
+.PHONY: demo test bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,9 @@ demo: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python benchmarks/run.py --profile
 
 clean:
 	rm -rf $(VENV) runs build src/*.egg-info .pytest_cache

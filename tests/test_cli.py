@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rosenblatt import cli, datasets, io
+from rosenblatt import CNNClassifier, MLPClassifier, cli, datasets, images, io
 
 
 def run(capsys, *argv):
@@ -108,3 +108,157 @@ def test_help_explains_every_option():
         assert option in out
     out = subprocess.run([sys.executable, "-m", "rosenblatt", "--help"], capture_output=True, text=True).stdout
     assert "train" in out and "predict" in out
+
+
+def image_folder(root, counts, size=8, seed=0):
+    """A folder of class subfolders: dark and light noise images, counts[name] of each."""
+    rng = np.random.default_rng(seed)
+    for k, (name, n) in enumerate(counts.items()):
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            arr = np.clip(40 + 160 * k + rng.normal(0, 20, (size, size)), 0, 255).astype(np.uint8)
+            Image.fromarray(arr).save(root / name / f"{i}.png")
+    return root
+
+
+def test_mlp_on_tabular_data_saves_a_model_that_takes_raw_features(tmp_path, capsys):
+    code, out, _ = run(
+        capsys, "train", "--data", "breast-cancer", "--model", "mlp", "--epochs", "5", "--out", str(tmp_path)
+    )
+    assert code == 0
+    printed = out.split("Test accuracy: ")[1].split()[0]
+    model = io.load_model(tmp_path / "model.npz")
+    d = datasets.load("breast-cancer")
+    accuracy = model.score(d.X_test, np.array(d.class_names)[d.y_test])  # raw, unscaled features
+    assert f"{accuracy:.4f}" == printed and accuracy == model.metadata_["test_accuracy"] and accuracy > 0.9
+    assert "standardize" not in model.metadata_
+    assert model.model_.layers[0].params["weight"].dtype == np.float32
+
+
+def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    def no_loading(name):
+        raise AssertionError("the data was loaded")
+
+    monkeypatch.setattr(datasets, "load", no_loading)
+    (tmp_path / "afile").write_text("")
+    code, out, err = run(capsys, "train", "--out", str(tmp_path / "afile"))
+    assert code == 2 and out == ""
+    assert err == f"rosenblatt train: error: --out must be a folder; {str(tmp_path / 'afile')!r} is a file\n"
+    code, out, err = run(capsys, "train", "--out", str(tmp_path / "afile" / "run"))
+    assert code == 2 and out == "" and "--out cannot be created: " in err and "is a file, not a folder" in err
+    code, out, err = run(capsys, "train", "--out", "")
+    assert (
+        code == 2 and out == "" and err == "rosenblatt train: error: --out must be a folder name. Received: --out=''\n"
+    )
+
+
+def test_seed_must_be_a_non_negative_integer(capsys):
+    for seed in ("-1", "1.5"):
+        with pytest.raises(SystemExit):
+            cli.main(["train", "--seed", seed])
+        assert f"expected a non-negative integer, received {seed!r}" in capsys.readouterr().err
+
+
+def test_image_options_with_a_bundled_dataset_are_noted(tmp_path, capsys):
+    code, out, _ = run(
+        capsys, "train", "--data", "and", "--model", "perceptron", "--image-size", "8", "--out", str(tmp_path)
+    )
+    assert code == 0
+    assert (
+        out.splitlines()[0]
+        == "Note: --image-size applies to image folders only; the bundled dataset 'and' is used as it is."
+    )
+    code, out, _ = run(
+        capsys,
+        "train",
+        "--data",
+        "and",
+        "--model",
+        "perceptron",
+        "--color",
+        "rgb",
+        "--image-size",
+        "8",
+        "--out",
+        str(tmp_path),
+    )
+    assert out.splitlines()[0].startswith("Note: --image-size and --color apply to image folders only")
+    code, out, _ = run(capsys, "train", "--data", "and", "--model", "perceptron", "--out", str(tmp_path))
+    assert "Note:" not in out
+
+
+def test_predict_with_library_models(tmp_path, capsys):
+    data = image_folder(tmp_path / "data", {"dark": 8, "light": 8})
+    X, y, names = images.load_image_folder(data, size=8)
+    labels = np.array(names)[y]
+    cnn = CNNClassifier(layers=("conv 2 3x3", "relu", "flatten"), epochs=20, random_state=0).fit(X, labels)
+    io.save_model(cnn, tmp_path / "cnn.npz")  # no metadata: the image shape comes from the model
+    light = str(data / "light" / "0.png")
+    code, out, _ = run(capsys, "predict", str(tmp_path / "cnn.npz"), light)
+    assert code == 0 and out.split()[:2] == [light, "light"]
+
+    io.save_model(MLPClassifier(epochs=2).fit(X.reshape(len(X), -1), labels), tmp_path / "mlp.npz")
+    code, _, err = run(capsys, "predict", str(tmp_path / "mlp.npz"), light)
+    assert code == 2 and err == (
+        f"rosenblatt predict: error: Model {str(tmp_path / 'mlp.npz')!r} was not trained by 'rosenblatt train' "
+        "on images, so the image size is unknown.\n"
+    )
+    code, _, err = run(capsys, "predict", str(tmp_path), light)
+    assert code == 2 and err == f"rosenblatt predict: error: {str(tmp_path)!r} is a folder, not a model file.\n"
+
+
+def test_perceptron_predict_prints_no_probability(tmp_path, capsys):
+    data = image_folder(tmp_path / "data", {"dark": 8, "light": 8})
+    code, _, _ = run(
+        capsys,
+        "train",
+        "--data",
+        str(data),
+        "--model",
+        "perceptron",
+        "--image-size",
+        "8",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == 0
+    paths = [str(data / "dark" / "0.png"), str(data / "light" / "0.png")]
+    code, out, _ = run(capsys, "predict", str(tmp_path / "out" / "model.npz"), *paths)
+    lines = out.strip().splitlines()
+    assert code == 0 and [line.split() for line in lines[:2]] == [[paths[0], "dark", "-"], [paths[1], "light", "-"]]
+    assert (
+        lines[2] == "Note: the perceptron gives no probability, only a decision, so the probability column shows '-'."
+    )
+
+
+def test_validation_hold_out_only_with_10_per_class(tmp_path, capsys):
+    data = image_folder(tmp_path / "data", {"many": 60, "few": 2})
+    code, out, _ = run(
+        capsys,
+        "train",
+        "--data",
+        str(data),
+        "--model",
+        "mlp",
+        "--epochs",
+        "2",
+        "--image-size",
+        "8",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == 0
+    assert "No validation hold-out: class 'few' has only 1 training sample (it takes 10 of every class)." in out
+    assert "val_accuracy" not in out
+
+
+def test_too_few_images_to_split(tmp_path, capsys):
+    data = image_folder(tmp_path / "two", {"a": 2, "b": 2})
+    code, _, err = run(capsys, "train", "--data", str(data), "--out", str(tmp_path / "out"))
+    assert code == 2 and err == (
+        f"rosenblatt train: error: Image folder {str(data)!r} has 4 images in 2 classes: too few to hold out a test "
+        "image of every class (25% of the images are for testing). It needs at least 5 images.\n"
+    )
+    data = image_folder(tmp_path / "one", {"a": 1, "b": 5})
+    code, _, err = run(capsys, "train", "--data", str(data), "--out", str(tmp_path / "out"))
+    assert code == 2 and "needs at least 2 images to be split into train and test; class 'a' has 1." in err

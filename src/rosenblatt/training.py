@@ -71,6 +71,21 @@ def evaluate(model, X, y, loss, batch_size=256):
     return loss.value(out, y), accuracy(out, y, loss)
 
 
+def _check_fit_arguments(X, y, epochs, batch_size, rng, sample_weight):
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)). Received: rng={rng!r}")
+    if not (isinstance(X, np.ndarray) and isinstance(y, np.ndarray)):
+        raise TypeError("X and y must be NumPy arrays.")
+    if len(X) == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    if len(X) != len(y) or (sample_weight is not None and len(sample_weight) != len(X)):
+        lengths = [len(X), len(y)] + ([] if sample_weight is None else [len(sample_weight)])
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: {lengths}")
+
+
 def fit(
     model,
     X,
@@ -96,6 +111,7 @@ def fit(
     """
     loss = losses_.get(loss)
     rng = np.random.default_rng() if rng is None else rng
+    _check_fit_arguments(X, y, epochs, batch_size, rng, sample_weight)
     n = len(X)
     history = History()
     for epoch in range(epoch_offset, epoch_offset + epochs):
@@ -106,14 +122,20 @@ def fit(
             idx = order[i : i + batch_size]
             xb, yb = X[idx], y[idx]
             wb = None if sample_weight is None else sample_weight[idx]
-            out = model.forward(xb)
-            batch_loss = loss.value(out, yb, wb)
-            model.backward(loss.gradient(out, yb, wb))
-            optimizer.step(model.parameters())
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+                out = model.forward(xb)
+                batch_loss = loss.value(out, yb, wb)
+                model.backward(loss.gradient(out, yb, wb), input_gradient=False)
+                optimizer.step(model.parameters())
             total_loss += batch_loss * len(idx)
             acc = accuracy(out, yb, loss)
             total_correct += (acc or 0.0) * len(idx)
         logs = {"loss": total_loss / n}
+        if not np.isfinite(logs["loss"]):
+            raise ValueError(
+                f"Training diverged: the loss became {logs['loss']} in epoch {epoch + 1}. Lower the learning rate "
+                f"or scale the inputs (for example to [0, 1] or to zero mean and unit variance)."
+            )
         if accuracy(out, yb, loss) is not None:
             logs["accuracy"] = total_correct / n
         if validation_data is not None:
@@ -126,3 +148,67 @@ def fit(
         if any([bool(cb(epoch, logs, model)) for cb in callbacks]):
             break
     return history
+
+
+def profile_step(model, X, y, loss, optimizer, repeats=5):
+    """Seconds spent in each layer's forward and backward pass, and in the loss and update,
+    over one training step on (X, y) (the median of ``repeats`` steps).
+
+    Returns a list of (name, forward seconds, backward seconds) rows, one per layer, then
+    ("loss", …) and ("update", …). The layers are timed in place, through the same code path
+    as ``fit``.
+    """
+    loss = losses_.get(loss)
+    n_layers = len(model.layers)
+    samples, wrapped, depth = [], [], [0]
+    for i, layer in enumerate(model.layers):
+        for method in ("forward", "_forward", "backward", "_backward"):
+            original = getattr(layer, method, None)
+            if original is None:
+                continue
+            wrapped.append((layer, method))
+            setattr(layer, method, _timed(original, i, method.strip("_"), samples, depth))
+    try:
+        rows = []
+        for _ in range(repeats):
+            samples.clear()
+            start = time.perf_counter()
+            out = model.forward(X)
+            t_forward = time.perf_counter()
+            grad = loss.gradient(out, y)
+            t_loss = time.perf_counter()
+            model.backward(grad, input_gradient=False)
+            t_backward = time.perf_counter()
+            optimizer.step(model.parameters())
+            t_update = time.perf_counter()
+            per = np.zeros((n_layers, 2))
+            for i, kind, seconds in samples:
+                per[i, 0 if kind == "forward" else 1] += seconds
+            rows.append((per, t_loss - t_forward, t_update - t_backward, t_update - start))
+        per = np.median([r[0] for r in rows], axis=0)
+        steps = model._steps[0]
+        table = [
+            (repr(layer) + (" (folded into the next layer)" if steps[i] == "folded" else ""), per[i, 0], per[i, 1])
+            for i, layer in enumerate(model.layers)
+        ]
+        table.append(("loss gradient", float(np.median([r[1] for r in rows])), 0.0))
+        table.append(("optimizer update", 0.0, float(np.median([r[2] for r in rows]))))
+        return table
+    finally:
+        for layer, method in wrapped:
+            del layer.__dict__[method]
+
+
+def _timed(fn, index, kind, samples, depth):
+    def timed(*args, **kwargs):
+        if depth[0]:  # a public method calling its own kernel: count the outer call only
+            return fn(*args, **kwargs)
+        depth[0] += 1
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            samples.append((index, kind, time.perf_counter() - start))
+            depth[0] -= 1
+
+    return timed

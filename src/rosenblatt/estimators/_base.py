@@ -20,7 +20,9 @@ def as_generator(random_state):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    if random_state is None or isinstance(random_state, numbers.Integral):
+    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"random_state must be a non-negative integer. Received: random_state={random_state!r}")
         return np.random.default_rng(random_state)
     raise ValueError(
         f"random_state must be None, an int, a numpy RandomState or Generator. Received: random_state={random_state!r}"
@@ -29,7 +31,7 @@ def as_generator(random_state):
 
 def check_positive(name, value, integer=False):
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, kind) or not (value > 0 and np.isfinite(value)):
         what = "a positive integer" if integer else "a positive number"
         raise ValueError(f"{name} must be {what}. Received: {name}={value!r}")
 
@@ -52,9 +54,9 @@ def encode_labels(estimator, y):
     return encoded.reshape(-1)
 
 
-def float_dtype(X):
-    """float64 input is trained in float64, everything else in float32 (the fast default)."""
-    return np.float64 if np.asarray(X).dtype == np.float64 else np.float32
+#: For scikit-learn's validators: float32 and float64 input keep their type; anything else
+#: (integers, float16, lists) becomes float32, the fast default.
+FLOAT_DTYPES = [np.float32, np.float64]
 
 
 class NetworkClassifier(ClassifierMixin, BaseEstimator):
@@ -67,10 +69,9 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         check_positive("batch_size", self.batch_size, integer=True)
         check_positive("learning_rate", self.learning_rate)
         check_choice("optimizer", self.optimizer, optimizers.OPTIMIZERS)
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in [0, 1). Received: validation_fraction={self.validation_fraction!r}"
-            )
+        v = self.validation_fraction
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < 1:
+            raise ValueError(f"validation_fraction must be a number in [0, 1). Received: validation_fraction={v!r}")
 
     def _validate_X(self, X, reset):
         raise NotImplementedError
@@ -91,13 +92,21 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         if validation_data is None and self.validation_fraction > 0:
             from sklearn.model_selection import train_test_split
 
+            _check_hold_out(self.validation_fraction, t, len(self.classes_))
             seed = int(rng.integers(np.iinfo(np.int32).max))
             X, X_val, t, t_val = train_test_split(
                 X, t, test_size=self.validation_fraction, stratify=t, random_state=seed
             )
             validation_data = (X_val, t_val)
         elif validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise ValueError(
+                    "validation_data must be a pair (X_val, y_val). "
+                    f"Received: {type(validation_data).__name__} of length {len(validation_data)}"
+                )
             X_val, y_val = validation_data
+            if len(X_val) != len(y_val):
+                raise ValueError(f"validation_data has {len(X_val)} samples in X_val but {len(y_val)} in y_val.")
             X_val, _ = self._validate_X(X_val, reset=False)
             validation_data = (X_val, self._encode_known(y_val))
         n_classes = len(self.classes_)
@@ -108,6 +117,8 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         if validation_data is not None and n_classes == 2:
             validation_data = (validation_data[0], validation_data[1].astype(X.dtype))
         optimizer = optimizers.get(self.optimizer, self.learning_rate)
+        if callable(callbacks) or not all(callable(cb) for cb in callbacks):
+            raise TypeError("callbacks must be a list of functions callback(epoch, logs, model).")
         callbacks = list(callbacks)
         if self.verbose:
             callbacks.append(_print_epoch(self.epochs))
@@ -163,6 +174,19 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _check_hold_out(fraction, t, n_classes):
+    """The stratified hold-out needs at least one sample of each class on both sides."""
+    n = len(t)
+    n_val = int(np.ceil(fraction * n))
+    smallest = int(np.bincount(t).min())
+    if n_val < n_classes or n - n_val < n_classes or smallest < 2:
+        raise ValueError(
+            f"validation_fraction={fraction!r} cannot hold out a stratified validation set from {n} samples of "
+            f"{n_classes} classes (it would hold out {n_val}; the smallest class has {smallest}). Use a larger "
+            f"fraction, more data, or validation_fraction=0."
+        )
 
 
 def _print_epoch(epochs):

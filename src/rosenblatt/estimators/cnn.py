@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.utils.validation import check_array, check_X_y
 
 from .. import architecture
-from ._base import NetworkClassifier, float_dtype
+from ._base import FLOAT_DTYPES, NetworkClassifier
 
 DEFAULT_LAYERS = ("conv 8 3x3 pad 1", "relu", "maxpool 2", "conv 16 3x3 pad 1", "relu", "maxpool 2", "dense 64", "relu")
 
@@ -61,16 +61,20 @@ class CNNClassifier(NetworkClassifier):
         return architecture.parse(self.layers, image_input=True)
 
     def _validate_X(self, X, reset, y=None):
-        kwargs = dict(allow_nd=True, dtype=[np.float64, np.float32], ensure_min_features=1)
+        if np.ndim(X) != 4:
+            raise ValueError(
+                f"CNNClassifier expects images of shape (n_samples, channels, height, width); "
+                f"got an array of shape {np.shape(X)} instead."
+            )
+        if min(np.shape(X)[1:]) < 1:
+            raise ValueError(
+                f"CNNClassifier needs at least 1 channel and 1x1 pixels; got images of shape {np.shape(X)[1:]}."
+            )
+        kwargs = dict(allow_nd=True, dtype=FLOAT_DTYPES, estimator=self)
         if y is None:
             X = check_array(X, **kwargs)
         else:
             X, y = check_X_y(X, y, **kwargs)
-        if X.ndim != 4:
-            raise ValueError(
-                f"CNNClassifier expects images of shape (n_samples, channels, height, width); "
-                f"got an array of shape {X.shape} instead."
-            )
         if reset:
             self.image_shape_ = tuple(X.shape[1:])
             self.n_features_in_ = int(np.prod(self.image_shape_))
@@ -79,7 +83,7 @@ class CNNClassifier(NetworkClassifier):
                 f"X has images of shape {tuple(X.shape[1:])}, but CNNClassifier is expecting images of "
                 f"shape {self.image_shape_} (channels, height, width) as input."
             )
-        return X.astype(float_dtype(X), copy=False), y
+        return X, y
 
     def conv_layers(self):
         """The fitted network's Conv2D layers, in order."""

@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ..layers import Activation, Dense
-from ._base import NetworkClassifier, check_choice, float_dtype
+from ._base import FLOAT_DTYPES, NetworkClassifier, check_choice
 
 
 class MLPClassifier(NetworkClassifier):
@@ -62,7 +62,9 @@ class MLPClassifier(NetworkClassifier):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, (int, np.integer)):
             sizes = (sizes,)
-        if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
+        if not isinstance(sizes, (tuple, list)) or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes
+        ):
             raise ValueError(
                 "hidden_layer_sizes must be positive integers. "
                 f"Received: hidden_layer_sizes={self.hidden_layer_sizes!r}"
@@ -79,10 +81,10 @@ class MLPClassifier(NetworkClassifier):
 
     def _validate_X(self, X, reset, y=None):
         if y is None:
-            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+            X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
         else:
-            X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-        return X.astype(float_dtype(X), copy=False), y
+            X, y = validate_data(self, X, y, reset=reset, dtype=FLOAT_DTYPES)
+        return X, y
 
     @property
     def coefs_(self):

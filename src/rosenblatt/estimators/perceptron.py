@@ -3,7 +3,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import perceptron as rule
-from ._base import as_generator, check_choice, check_positive, encode_labels, warn_not_converged
+from ._base import FLOAT_DTYPES, as_generator, check_choice, check_positive, encode_labels, warn_not_converged
 
 
 class Perceptron(ClassifierMixin, BaseEstimator):
@@ -46,7 +46,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         check_positive("learning_rate", self.learning_rate)
         check_positive("max_epochs", self.max_epochs, integer=True)
         check_choice("init", self.init, {"random", "zeros"})
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES)
         t = encode_labels(self, y)
         rng = as_generator(self.random_state)
         binary = len(self.classes_) == 2
@@ -88,7 +88,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     def net_input(self, X):
         """w·x + b: shape (n,) for two classes, (n, k) one-vs-rest."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
         net = X @ self.coef_.T + self.intercept_
         return net[:, 0] if net.shape[1] == 1 else net
 

@@ -1,3 +1,5 @@
+import numpy as np
+
 from .. import activations
 from .base import Layer
 
@@ -18,11 +20,26 @@ class Activation(Layer):
 
     def forward(self, z):
         self._ensure_built(z)
-        self.z = z
-        self.a = self._f(z)
-        return self.a
+        return self._forward(z).copy()
 
     def backward(self, dout):
+        self._require_forward("z")
+        return self._backward(dout).copy()
+
+    # Element-wise, so the same in any layout. ReLU, the one in every hot path, writes into
+    # reused buffers; the others allocate.
+    def _forward(self, z):
+        self.z = z
+        if self.activation == "relu":
+            self.a = np.maximum(z, 0, out=self._buffer("a", z.shape, z.dtype))
+        else:
+            self.a = self._f(z)
+        return self.a
+
+    def _backward(self, dout, input_gradient=True):
+        if self.activation == "relu":  # ∂L/∂z = ∂L/∂a where z > 0, else 0 (also at z = 0)
+            mask = np.greater(self.z, 0, out=self._buffer("mask", self.z.shape, bool))
+            return np.multiply(dout, mask, out=self._buffer("dz", dout.shape, dout.dtype))
         return dout * self._df(self.z, self.a)
 
     def get_config(self):

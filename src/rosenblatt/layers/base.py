@@ -10,7 +10,14 @@ import numpy as np
 
 
 class Layer:
-    """Base class: no parameters, shape unchanged."""
+    """Base class: no parameters, shape unchanged.
+
+    ``layout`` tells ``Sequential`` how the layer reads its input: ``"any"`` for element-wise
+    layers, ``"flat"`` for (n, features) layers, ``"image"`` for layers that compute channels-last
+    internally (``_forward``/``_backward`` on (n, h, w, c) arrays) behind their NCHW ``forward``.
+    """
+
+    layout = "any"
 
     def __init__(self):
         self.params = {}
@@ -35,6 +42,8 @@ class Layer:
         return self.forward(x)
 
     def _ensure_built(self, x):
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{type(self).__name__} expects a NumPy array. Received: {type(x).__name__}")
         if not self.built:
             dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32
             self.build(x.shape[1:], np.random.default_rng(getattr(self, "seed", None)), dtype)
@@ -44,11 +53,41 @@ class Layer:
                 f"{', '.join(map(str, self.input_shape))}), but received an input of shape {x.shape}."
             )
 
+    def _require_forward(self, attribute):
+        if not hasattr(self, attribute):
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward: run forward on a batch first."
+            )
+
     def forward(self, x):
         raise NotImplementedError
 
     def backward(self, dout):
         raise NotImplementedError
+
+    def _buffer(self, name, shape, dtype, zero=False, shared=False):
+        """A scratch array reused from call to call, so that the hot path allocates nothing.
+
+        Storage grows to the largest size asked for and smaller requests (the last, partial
+        batch) are views of it. Only ``Sequential``'s internal path uses these for outputs; the
+        public ``forward``/``backward`` always hand back fresh arrays. With ``zero`` the array is
+        zeroed whenever its shape changes (padding borders, which are never written, stay zero).
+        ``shared`` buffers live in the workspace a ``Sequential`` model shares between its
+        layers, for scratch that is dead once the call returns.
+        """
+        pool = self.__dict__.get("_workspace") if shared else None
+        if pool is None:
+            pool = self.__dict__.setdefault("_buffers", {})
+        size = int(np.prod(shape))
+        key = (name, np.dtype(dtype).str)
+        storage, last_shape = pool.get(key, (None, None))
+        if storage is None or storage.size < size:
+            storage = np.zeros(size, dtype=dtype) if zero else np.empty(size, dtype=dtype)
+            last_shape = shape
+        elif zero and last_shape != shape:
+            storage[:size] = 0
+        pool[key] = (storage, shape)
+        return storage[:size].reshape(shape)
 
     def zero_grad(self):
         for g in self.grads.values():

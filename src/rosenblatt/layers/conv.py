@@ -21,9 +21,17 @@ class Conv2D(Layer):
 
     z[n, f, y, x] = b_f + Σ_{c,i,j} w[f, c, i, j] · x_pad[n, c, s·y + i, s·x + j]
 
-    The forward pass is one matrix product over the im2col rows; the backward pass gives
-    ∂L/∂w = δᵀ·cols, ∂L/∂b = Σ δ, and ∂L/∂x by scattering δ·W back with col2im.
+    Inside a ``Sequential`` model the layer computes channels-last, (n, h, w, c), where every
+    receptive field is one contiguous run of memory:
+
+    - forward: one strided copy lays the fields out as rows (im2col), then one matrix product
+      with the weights gives the output, already channels-last;
+    - backward: ∂L/∂w = colsᵀ·δ and ∂L/∂b = Σ δ; ∂L/∂x, for stride 1, is the full convolution
+      of δ with the kernels flipped in space (another im2col and matrix product), and for larger
+      strides the rows δ·W scattered back with col2im. The first layer of a model skips ∂L/∂x.
     """
+
+    layout = "image"
 
     def __init__(
         self,
@@ -69,21 +77,69 @@ class Conv2D(Layer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         return out
 
+    # The public, NCHW face of the layer: fresh arrays in and out.
     def forward(self, x):
         self._ensure_built(x)
-        n = x.shape[0]
-        self.x_shape = x.shape
-        self.cols, (ho, wo) = F.im2col(x, self.kernel_size, self.stride, self.padding)
-        w = self.params["weight"].reshape(self.filters, -1)
-        z = self.cols @ w.T + self.params["bias"]  # (n·ho·wo, filters)
-        return z.reshape(n, ho, wo, self.filters).transpose(0, 3, 1, 2)
+        return np.ascontiguousarray(self._forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1))).transpose(0, 3, 1, 2))
 
     def backward(self, dout):
-        delta = dout.transpose(0, 2, 3, 1).reshape(-1, self.filters)  # (n·ho·wo, filters)
-        self.grads["weight"][...] = (delta.T @ self.cols).reshape(self.grads["weight"].shape)
+        self._require_forward("cols")
+        dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
+        return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
+
+    # Channels-last kernels, writing into reused buffers.
+    def _weight_matrix(self):
+        """weight (f, c, kh, kw) as the (kh·kw·c, f) matrix that multiplies im2col rows."""
+        return self.params["weight"].transpose(2, 3, 1, 0).reshape(-1, self.filters)
+
+    def _forward(self, x):
+        n, h, w, c = x.shape
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        if ph or pw:
+            padded = self._buffer("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype, zero=True)
+            x = F.pad_into(x, self.padding, padded)
+        _, ho, wo = self.compute_output_shape((c, h, w))
+        self.cols = F.im2col(
+            x, self.kernel_size, self.stride, out=self._buffer("cols", (n * ho * wo, kh * kw * c), x.dtype)
+        )
+        self.x_shape = (n, h, w, c)
+        z = np.matmul(self.cols, self._weight_matrix(), out=self._buffer("z", (n * ho * wo, self.filters), x.dtype))
+        z += self.params["bias"]
+        return z.reshape(n, ho, wo, self.filters)
+
+    def _backward(self, dout, input_gradient=True):
+        n, ho, wo, f = dout.shape
+        delta = dout.reshape(-1, f)
+        dw = np.matmul(self.cols.T, delta)  # (kh·kw·c, f)
+        self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
         np.sum(delta, axis=0, out=self.grads["bias"])
-        dcols = delta @ self.params["weight"].reshape(self.filters, -1)
-        return F.col2im(dcols, self.x_shape, self.kernel_size, self.stride, self.padding)
+        if not input_gradient:
+            return None
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        if self.stride == (1, 1) and ph < kh and pw < kw:
+            return self._input_gradient_full_convolution(dout)
+        dcols = delta @ self._weight_matrix().T
+        _, h, w, c = self.x_shape
+        dxp = F.col2im(dcols, (n, h + 2 * ph, w + 2 * pw, c), self.kernel_size, self.stride)
+        return dxp[:, ph : ph + h, pw : pw + w]
+
+    def _input_gradient_full_convolution(self, dout):
+        """∂L/∂x for stride 1: δ padded by k − 1 − p and convolved with the kernels flipped in
+        space and transposed in channels, dx = im2col(δ_pad)·W_flip, already channels-last."""
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        n, ho, wo, f = dout.shape
+        qh, qw = kh - 1 - ph, kw - 1 - pw
+        if qh or qw:
+            shape = (n, ho + 2 * qh, wo + 2 * qw, f)
+            dout = F.pad_into(dout, (qh, qw), self._buffer("padded_delta", shape, dout.dtype, zero=True))
+        _, h, w, c = self.x_shape
+        # W_flip[(i, j, f), c] = w[f, c, kh − 1 − i, kw − 1 − j]
+        w_flip = self.params["weight"][:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, c)
+        cols = F.im2col(
+            dout, self.kernel_size, (1, 1), out=self._buffer("dcols", (n * h * w, kh * kw * f), dout.dtype, shared=True)
+        )
+        dx = np.matmul(cols, w_flip, out=self._buffer("dx", (n * h * w, c), dout.dtype))
+        return dx.reshape(n, h, w, c)
 
     def get_config(self):
         return {

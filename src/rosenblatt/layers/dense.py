@@ -15,6 +15,8 @@ class Dense(Layer):
     sum in the next layer's δ equation δᵢ = f'(zᵢ)·Σⱼ δⱼ wⱼᵢ.
     """
 
+    layout = "flat"
+
     def __init__(self, units, weight_initializer="he_uniform", bias_initializer="zeros", seed=None):
         super().__init__()
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
@@ -49,6 +51,7 @@ class Dense(Layer):
         return x @ self.params["weight"].T + self.params["bias"]
 
     def backward(self, dout):
+        self._require_forward("x")
         np.matmul(dout.T, self.x, out=self.grads["weight"])
         np.sum(dout, axis=0, out=self.grads["bias"])
         return dout @ self.params["weight"]

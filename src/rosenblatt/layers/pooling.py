@@ -5,6 +5,8 @@ from .base import Layer
 
 
 class _Pool2D(Layer):
+    layout = "image"
+
     def __init__(self, pool_size=2, stride=None):
         super().__init__()
         self.pool_size = F.pair(pool_size, "pool_size")
@@ -24,12 +26,37 @@ class _Pool2D(Layer):
         (kh, kw), (sh, sw) = self.pool_size, self.stride
         return (c, F.conv_output_size(h, kh, sh, 0), F.conv_output_size(w, kw, sw, 0))
 
+    # The public, NCHW face of the layer: fresh arrays in and out.
+    def forward(self, x):
+        self._ensure_built(x)
+        out = self._forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))
+        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+    def backward(self, dout):
+        self._require_forward("x_shape")
+        dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
+        return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
+
+    def _dx_buffer(self, ho, wo, dtype):
+        """The input gradient's buffer, zeroed unless every pixel gets written exactly once."""
+        (kh, kw), (sh, sw) = self.pool_size, self.stride
+        _, h, w, _ = self.x_shape
+        dx = self._buffer("dx", self.x_shape, dtype)
+        exact = (sh, sw) == (kh, kw) and sh * ho == h and sw * wo == w
+        if not exact:
+            dx[...] = 0
+        return dx, exact
+
     def _offsets(self, ho, wo):
-        """Yield, for each position (i, j) inside the window, the slice of the input it reads."""
+        """For each position k = i·kw + j inside the window, the slice of the (channels-last)
+        input that position reads in every window: a strided view, one pass per position."""
         (kh, kw), (sh, sw) = self.pool_size, self.stride
         for i in range(kh):
             for j in range(kw):
-                yield i * kw + j, (slice(None), slice(None), slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw))
+                yield (
+                    i * kw + j,
+                    (slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)),
+                )
 
     def get_config(self):
         return {"pool_size": list(self.pool_size), "stride": list(self.stride)}
@@ -42,36 +69,74 @@ class MaxPool2D(_Pool2D):
     The gradient flows only to the element that was the maximum. Ties: when several
     elements of a window share the maximum, the gradient goes to the first of them in
     row-major order (top row first, then left to right), the element PyTorch picks too.
+
+    The window is scanned position by position over the whole batch at once (kh·kw passes),
+    keeping the running maximum and the position it came from. In a ``Sequential`` model a
+    ReLU right before the pooling is folded into it: max(relu(x)) = relu(max(x)), so the ReLU
+    runs on the pooled output, a quarter of the size for 2×2 pools, and its derivative (1
+    where the maximum is positive) masks the gradient before it is routed back.
     """
 
-    def forward(self, x):
-        self._ensure_built(x)
-        windows = F.pool_windows(x, self.pool_size, self.stride)
-        n, c, ho, wo, kh, kw = windows.shape
-        flat = windows.reshape(n, c, ho, wo, kh * kw)
-        self.argmax = flat.argmax(axis=-1)  # first maximum in row-major order
-        self.x_shape = x.shape
-        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+    def _forward(self, x, relu=False):
+        n, h, w, c = x.shape
+        _, ho, wo = self.compute_output_shape((c, h, w))
+        offsets = list(self._offsets(ho, wo))
+        out = self._buffer("out", (n, ho, wo, c), x.dtype)
+        np.copyto(out, x[offsets[0][1]])
+        self.argmax = self._buffer("argmax", out.shape, np.uint8)
+        self.argmax[...] = 0
+        better = self._buffer("mask", out.shape, bool)
+        for k, where in offsets[1:]:
+            view = x[where]
+            np.greater(view, out, out=better)  # strictly greater: the first maximum is kept on ties
+            np.copyto(out, view, where=better)
+            np.copyto(self.argmax, k, where=better)
+        if relu:
+            np.maximum(out, 0, out=out)
+        self.relu, self.out, self.x_shape = relu, out, x.shape
+        return out
 
-    def backward(self, dout):
-        dx = np.zeros(self.x_shape, dtype=dout.dtype)
-        ho, wo = dout.shape[2:]
+    def _backward(self, dout, input_gradient=True):
+        ho, wo = dout.shape[1:3]
+        mask = self._buffer("mask", dout.shape, bool)
+        if self.relu:  # the folded ReLU's derivative: 1 where the (pooled) maximum is positive
+            np.greater(self.out, 0, out=mask)
+            dout = np.multiply(dout, mask, out=self._buffer("masked", dout.shape, dout.dtype))
+        dx, exact = self._dx_buffer(ho, wo, dout.dtype)
+        routed = None if exact else self._buffer("routed", dout.shape, dout.dtype)
         for k, where in self._offsets(ho, wo):
-            dx[where] += np.where(self.argmax == k, dout, 0)
+            np.equal(self.argmax, k, out=mask)
+            if exact:  # each pixel belongs to one window: write, don't add
+                np.multiply(dout, mask, out=dx[where])
+            else:
+                dx[where] += np.multiply(dout, mask, out=routed)
         return dx
 
 
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def forward(self, x):
-        self._ensure_built(x)
+    def _forward(self, x, relu=False):
         self.x_shape = x.shape
-        return F.pool_windows(x, self.pool_size, self.stride).mean(axis=(-2, -1))
+        n, h, w, c = x.shape
+        _, ho, wo = self.compute_output_shape((c, h, w))
+        offsets = list(self._offsets(ho, wo))
+        out = self._buffer("out", (n, ho, wo, c), x.dtype)
+        np.copyto(out, x[offsets[0][1]])
+        for _, where in offsets[1:]:
+            out += x[where]
+        out *= 1.0 / len(offsets)
+        return out
 
-    def backward(self, dout):
-        dx = np.zeros(self.x_shape, dtype=dout.dtype)
-        share = dout / (self.pool_size[0] * self.pool_size[1])
-        for _, where in self._offsets(*dout.shape[2:]):
-            dx[where] += share
+    def _backward(self, dout, input_gradient=True):
+        ho, wo = dout.shape[1:3]
+        dx, exact = self._dx_buffer(ho, wo, dout.dtype)
+        share = np.multiply(
+            dout, 1.0 / (self.pool_size[0] * self.pool_size[1]), out=self._buffer("share", dout.shape, dout.dtype)
+        )
+        for _, where in self._offsets(ho, wo):
+            if exact:
+                dx[where] = share
+            else:
+                dx[where] += share
         return dx
