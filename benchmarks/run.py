@@ -148,8 +148,8 @@ def cnn_workload(kind, batch_sizes, rounds, calls):
         with torch.no_grad():
             theirs(tX)
 
-    np.testing.assert_allclose(ours.forward(X), theirs(tX).detach().numpy(), rtol=1e-3, atol=1e-4)
-    t = alternate({"rosenblatt": lambda: ours.forward(X), "pytorch": torch_infer}, rounds, calls)
+    np.testing.assert_allclose(ours.forward(X, training=False), theirs(tX).detach().numpy(), rtol=1e-3, atol=1e-4)
+    t = alternate({"rosenblatt": lambda: ours.forward(X, training=False), "pytorch": torch_infer}, rounds, calls)
     rows.append(
         {
             "workload": f"{kind} CNN inference, batch {batch}",

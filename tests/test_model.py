@@ -250,3 +250,12 @@ def test_relu_folded_into_maxpool_gives_the_same_gradients(rng):
     np.testing.assert_allclose(d, dx, rtol=1e-10, atol=1e-14)
     for (_, g), g_folded in zip(model.parameters(), grads):
         np.testing.assert_allclose(g, g_folded, rtol=1e-10, atol=1e-14)
+
+
+def test_prediction_forward_matches_training_forward_and_refuses_backward(rng):
+    model = small_cnn()
+    X = rng.random((5, 1, 28, 28), dtype=np.float32)
+    np.testing.assert_array_equal(model.forward(X, training=False), model.forward(X))
+    model.forward(X, training=False)
+    with pytest.raises(RuntimeError, match=r"run forward\(x\) \(with training=True\)"):
+        model.backward(np.ones((5, 1)))

@@ -74,3 +74,27 @@ def test_input_smaller_than_kernel_is_a_clear_error():
 def test_conv_argument_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         L.Conv2D(**kwargs)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 1), (1, 0), (2, 1)])
+def test_conv_in_chunks_of_the_batch_matches_reference(stride, padding, rng, monkeypatch):
+    """Conv2D works through the batch in cache-sized chunks; force one sample per chunk."""
+    from rosenblatt.layers import conv as conv_module
+    from rosenblatt.model import Sequential
+
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
+    x = rng.normal(size=(5, 2, 7, 6))
+    model = Sequential([L.Conv2D(3, 3, stride=stride, padding=padding), L.Conv2D(2, (2, 3), padding=1)],
+                       seed=0, dtype="float64")
+    out = model.forward(x)
+    first, second = model.layers
+    w1, b1, w2, b2 = first.params["weight"], first.params["bias"], second.params["weight"], second.params["bias"]
+    z1 = R.conv2d_forward(x, w1, b1, first.stride, first.padding)
+    np.testing.assert_allclose(out, R.conv2d_forward(z1, w2, b2, second.stride, second.padding), rtol=1e-12)
+    dout = rng.normal(size=out.shape)
+    dx = model.backward(dout)
+    dz1, dw2, db2 = R.conv2d_backward(dout, z1, w2, second.stride, second.padding)
+    rdx, rdw1, rdb1 = R.conv2d_backward(dz1, x, w1, first.stride, first.padding)
+    for ours, ref in [(dx, rdx), (first.grads["weight"], rdw1), (first.grads["bias"], rdb1),
+                      (second.grads["weight"], dw2), (second.grads["bias"], db2)]:
+        np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)

@@ -83,7 +83,9 @@ class Sequential:
             to_nchw.add(len(self.layers))
         return steps, to_nhwc, to_nchw
 
-    def forward(self, x):
+    def forward(self, x, training=True):
+        """The network's output for a batch x. With ``training=False`` (prediction) layers skip
+        what only the backward pass needs, such as max-pooling's record of where each maximum was."""
         x = np.asarray(x, dtype=self.dtype)
         if not self.built:
             self.build(x.shape[1:])
@@ -101,12 +103,14 @@ class Sequential:
             if step == "nchw":
                 x = layer.forward(x)
             elif step == "nhwc+relu":
-                x = layer._forward(x, relu=True)
+                x = layer._forward(x, relu=True, training=training)
+            elif step == "nhwc" and layer.layout == "image":
+                x = layer._forward(x, training=training)
             elif step != "folded":
                 x = layer._forward(x)
         if len(self.layers) in to_nchw:
             x = x.transpose(0, 3, 1, 2)
-        self._forwarded = True
+        self._forwarded = training
         # Inner layers reuse their buffers from call to call; what the caller gets is its own.
         return x if self.layers[-1].layout == "flat" else x.copy()
 
@@ -119,7 +123,9 @@ class Sequential:
         skips the gradient with respect to the model's input where that saves work, and None
         is returned."""
         if not self.built or not getattr(self, "_forwarded", False):
-            raise RuntimeError("Sequential.backward was called before forward: run forward on a batch first.")
+            raise RuntimeError(
+                "Sequential.backward was called before forward: run forward(x) (with training=True) on a batch first."
+            )
         dout = np.asarray(dout, dtype=self.dtype)
         steps, to_nhwc, to_nchw = self._steps
         if len(self.layers) in to_nchw:

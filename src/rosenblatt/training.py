@@ -61,7 +61,7 @@ def predict_in_batches(model, X, batch_size=256):
     """The model's output for all of X, computed ``batch_size`` samples at a time."""
     if len(X) == 0:
         raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
-    return np.concatenate([model.forward(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
+    return np.concatenate([model.forward(X[i : i + batch_size], training=False) for i in range(0, len(X), batch_size)])
 
 
 def evaluate(model, X, y, loss, batch_size=256):

@@ -5,6 +5,10 @@ from .. import initializers
 from .base import Layer
 
 
+#: Bytes of im2col rows per chunk of the batch: small enough to stay in cache.
+CHUNK_BYTES = 4 << 20
+
+
 def _positive(value, name):
     v = F.pair(value, name)
     if min(v) < 1:
@@ -83,7 +87,7 @@ class Conv2D(Layer):
         return np.ascontiguousarray(self._forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1))).transpose(0, 3, 1, 2))
 
     def backward(self, dout):
-        self._require_forward("cols")
+        self._require_forward("x_padded")
         dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
         return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
 
@@ -92,53 +96,82 @@ class Conv2D(Layer):
         """weight (f, c, kh, kw) as the (kh·kw·c, f) matrix that multiplies im2col rows."""
         return self.params["weight"].transpose(2, 3, 1, 0).reshape(-1, self.filters)
 
-    def _forward(self, x):
+    def _chunks(self, n, rows_per_sample, row_bytes):
+        """Slices of the batch small enough that one chunk's im2col rows (about CHUNK_BYTES)
+        stay in cache while the matrix product reads them."""
+        per_sample = max(1, rows_per_sample * row_bytes)
+        size = max(1, min(n, CHUNK_BYTES // per_sample))
+        return [slice(i, min(n, i + size)) for i in range(0, n, size)]
+
+    def _forward(self, x, training=True):
         n, h, w, c = x.shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         if ph or pw:
             padded = self._buffer("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype, zero=True)
             x = F.pad_into(x, self.padding, padded)
         _, ho, wo = self.compute_output_shape((c, h, w))
-        self.cols = F.im2col(
-            x, self.kernel_size, self.stride, out=self._buffer("cols", (n * ho * wo, kh * kw * c), x.dtype)
-        )
-        self.x_shape = (n, h, w, c)
-        z = np.matmul(self.cols, self._weight_matrix(), out=self._buffer("z", (n * ho * wo, self.filters), x.dtype))
+        self.x_padded, self.x_shape = x, (n, h, w, c)
+        weight = self._weight_matrix()
+        z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
+        k = kh * kw * c
+        for part in self._chunks(n, ho * wo, k * x.itemsize):
+            rows = (part.stop - part.start) * ho * wo
+            cols = F.im2col(
+                x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
+            )
+            np.matmul(cols, weight, out=z[part].reshape(rows, self.filters))
         z += self.params["bias"]
         return z.reshape(n, ho, wo, self.filters)
 
     def _backward(self, dout, input_gradient=True):
+        """∂L/∂w = Σ over chunks of colsᵀ·δ, with each chunk's im2col rows recomputed from the
+        kept input instead of stored (that memory would be the largest in the network)."""
         n, ho, wo, f = dout.shape
-        delta = dout.reshape(-1, f)
-        dw = np.matmul(self.cols.T, delta)  # (kh·kw·c, f)
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        x = self.x_padded
+        k = kh * kw * x.shape[3]
+        delta = dout.reshape(n, ho * wo, f)
+        dw = np.zeros((k, f), dtype=dout.dtype)
+        part_dw = self._buffer("part_dw", (k, f), dout.dtype)
+        for part in self._chunks(n, ho * wo, k * x.itemsize):
+            rows = (part.stop - part.start) * ho * wo
+            cols = F.im2col(
+                x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
+            )
+            dw += np.matmul(cols.T, delta[part].reshape(rows, f), out=part_dw)
         self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
-        np.sum(delta, axis=0, out=self.grads["bias"])
+        np.sum(delta, axis=(0, 1), out=self.grads["bias"])
         if not input_gradient:
             return None
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
         if self.stride == (1, 1) and ph < kh and pw < kw:
             return self._input_gradient_full_convolution(dout)
-        dcols = delta @ self._weight_matrix().T
+        dcols = delta.reshape(-1, f) @ self._weight_matrix().T
         _, h, w, c = self.x_shape
         dxp = F.col2im(dcols, (n, h + 2 * ph, w + 2 * pw, c), self.kernel_size, self.stride)
         return dxp[:, ph : ph + h, pw : pw + w]
 
     def _input_gradient_full_convolution(self, dout):
         """∂L/∂x for stride 1: δ padded by k − 1 − p and convolved with the kernels flipped in
-        space and transposed in channels, dx = im2col(δ_pad)·W_flip, already channels-last."""
+        space and transposed in channels, dx = im2col(δ_pad)·W_flip, already channels-last;
+        computed chunk by chunk of the batch like the forward pass."""
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         n, ho, wo, f = dout.shape
         qh, qw = kh - 1 - ph, kw - 1 - pw
-        if qh or qw:
-            shape = (n, ho + 2 * qh, wo + 2 * qw, f)
-            dout = F.pad_into(dout, (qh, qw), self._buffer("padded_delta", shape, dout.dtype, zero=True))
         _, h, w, c = self.x_shape
         # W_flip[(i, j, f), c] = w[f, c, kh − 1 − i, kw − 1 − j]
         w_flip = self.params["weight"][:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, c)
-        cols = F.im2col(
-            dout, self.kernel_size, (1, 1), out=self._buffer("dcols", (n * h * w, kh * kw * f), dout.dtype, shared=True)
-        )
-        dx = np.matmul(cols, w_flip, out=self._buffer("dx", (n * h * w, c), dout.dtype))
+        dx = self._buffer("dx", (n, h * w, c), dout.dtype)
+        k = kh * kw * f
+        for part in self._chunks(n, h * w, k * dout.itemsize):
+            m = part.stop - part.start
+            d = dout[part]
+            if qh or qw:
+                shape = (m, ho + 2 * qh, wo + 2 * qw, f)
+                d = F.pad_into(d, (qh, qw), self._buffer("padded_delta", shape, dout.dtype, zero=True, shared=True))
+            cols = F.im2col(
+                d, self.kernel_size, (1, 1), out=self._buffer("dcols", (m * h * w, k), dout.dtype, shared=True)
+            )
+            np.matmul(cols, w_flip, out=dx[part].reshape(m * h * w, c))
         return dx.reshape(n, h, w, c)
 
     def get_config(self):

@@ -77,26 +77,40 @@ class MaxPool2D(_Pool2D):
     where the maximum is positive) masks the gradient before it is routed back.
     """
 
-    def _forward(self, x, relu=False):
+    def _forward(self, x, relu=False, training=True):
         n, h, w, c = x.shape
         _, ho, wo = self.compute_output_shape((c, h, w))
         offsets = list(self._offsets(ho, wo))
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
         np.copyto(out, x[offsets[0][1]])
+        if not training:  # prediction: the maximum alone, no record of where it was
+            for _, where in offsets[1:]:
+                np.maximum(out, x[where], out=out)
+            if relu:
+                np.maximum(out, 0, out=out)
+            self.argmax = None
+            return out
         self.argmax = self._buffer("argmax", out.shape, np.uint8)
         self.argmax[...] = 0
         better = self._buffer("mask", out.shape, bool)
+        step = self._buffer("step", out.shape, np.uint8)
         for k, where in offsets[1:]:
             view = x[where]
             np.greater(view, out, out=better)  # strictly greater: the first maximum is kept on ties
-            np.copyto(out, view, where=better)
-            np.copyto(self.argmax, k, where=better)
+            np.maximum(out, view, out=out)
+            # argmax ← k where better, branch-free (masked copies are slow on random masks):
+            # argmax + better·(k − argmax), in uint8 arithmetic whose wrap-around cancels out
+            np.subtract(k, self.argmax, out=step)
+            np.multiply(step, better, out=step)
+            np.add(self.argmax, step, out=self.argmax)
         if relu:
             np.maximum(out, 0, out=out)
         self.relu, self.out, self.x_shape = relu, out, x.shape
         return out
 
     def _backward(self, dout, input_gradient=True):
+        if self.argmax is None:
+            raise RuntimeError("MaxPool2D.backward needs a forward pass with training=True first.")
         ho, wo = dout.shape[1:3]
         mask = self._buffer("mask", dout.shape, bool)
         if self.relu:  # the folded ReLU's derivative: 1 where the (pooled) maximum is positive
@@ -116,7 +130,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def _forward(self, x, relu=False):
+    def _forward(self, x, relu=False, training=True):
         self.x_shape = x.shape
         n, h, w, c = x.shape
         _, ho, wo = self.compute_output_shape((c, h, w))
