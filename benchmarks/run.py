@@ -522,7 +522,7 @@ def main(argv=None):
                 profiles[kind] = profile(kind)
                 print(format_profile(kind, profiles[kind]), flush=True)
     if "mlp" in parts:
-        add(mlp_workload(max(3, rounds // 2)))
+        add(mlp_workload(max(3, rounds - 2)))
     if "accuracy" in parts:
         add(time_to_accuracy())
     if "memory" in parts:

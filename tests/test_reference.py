@@ -84,8 +84,9 @@ def test_conv_in_chunks_of_the_batch_matches_reference(stride, padding, rng, mon
 
     monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)
     x = rng.normal(size=(5, 2, 7, 6))
-    model = Sequential([L.Conv2D(3, 3, stride=stride, padding=padding), L.Conv2D(2, (2, 3), padding=1)],
-                       seed=0, dtype="float64")
+    model = Sequential(
+        [L.Conv2D(3, 3, stride=stride, padding=padding), L.Conv2D(2, (2, 3), padding=1)], seed=0, dtype="float64"
+    )
     out = model.forward(x)
     first, second = model.layers
     w1, b1, w2, b2 = first.params["weight"], first.params["bias"], second.params["weight"], second.params["bias"]
@@ -95,6 +96,11 @@ def test_conv_in_chunks_of_the_batch_matches_reference(stride, padding, rng, mon
     dx = model.backward(dout)
     dz1, dw2, db2 = R.conv2d_backward(dout, z1, w2, second.stride, second.padding)
     rdx, rdw1, rdb1 = R.conv2d_backward(dz1, x, w1, first.stride, first.padding)
-    for ours, ref in [(dx, rdx), (first.grads["weight"], rdw1), (first.grads["bias"], rdb1),
-                      (second.grads["weight"], dw2), (second.grads["bias"], db2)]:
+    for ours, ref in [
+        (dx, rdx),
+        (first.grads["weight"], rdw1),
+        (first.grads["bias"], rdb1),
+        (second.grads["weight"], dw2),
+        (second.grads["bias"], db2),
+    ]:
         np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)

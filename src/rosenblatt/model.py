@@ -132,7 +132,7 @@ class Sequential:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
         for i in reversed(range(len(self.layers))):
             layer = self.layers[i]
-            if steps[i] == "nchw":
+            if steps[i] == "nchw" and layer.layout != "flat":
                 dout = layer.backward(dout)
             elif steps[i] != "folded":
                 dout = layer._backward(dout, input_gradient=input_gradient or i > 0)

@@ -29,7 +29,10 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
 
     def _update(self, i, param, grad):
-        param -= self.learning_rate * grad
+        step = self.state.get(i)
+        if step is None or step.shape != grad.shape:
+            step = self.state[i] = np.empty_like(param)
+        param -= np.multiply(grad, self.learning_rate, out=step)
 
 
 class Momentum(Optimizer):
@@ -42,13 +45,14 @@ class Momentum(Optimizer):
         self.momentum = float(momentum)
 
     def _update(self, i, param, grad):
-        v = self.state.get(i)
-        if v is None:
-            v = self.state[i] = grad.copy()
+        if i not in self.state:
+            self.state[i] = (grad.copy(), np.empty_like(param))
         else:
+            v, _ = self.state[i]
             v *= self.momentum
             v += grad
-        param -= self.learning_rate * v
+        v, step = self.state[i]
+        param -= np.multiply(v, self.learning_rate, out=step)
 
 
 class Adam(Optimizer):
@@ -71,16 +75,24 @@ class Adam(Optimizer):
         super().step(pairs)
 
     def _update(self, i, param, grad):
+        """The same arithmetic in fewer passes over memory (the update is memory-bound): keep
+        m' = m/(1 − β₁) and v' = v/(1 − β₂), which obey m' ← β₁m' + g and v' ← β₂v' + g², and
+        fold every constant into two scalars: with r = √((1 − β₂)/(1 − β₂ᵗ)),
+        w ← w − [α(1 − β₁)/((1 − β₁ᵗ) r)] · m' / (√v' + ε/r), which is w − α m̂/(√v̂ + ε) exactly."""
         if i not in self.state:
-            self.state[i] = (np.zeros_like(param), np.zeros_like(param))
-        m, v = self.state[i]
+            self.state[i] = (np.zeros_like(param), np.zeros_like(param), np.empty_like(param))
+        m, v, tmp = self.state[i]
         m *= self.beta_1
-        m += (1 - self.beta_1) * grad
+        m += grad
+        np.multiply(grad, grad, out=tmp)
         v *= self.beta_2
-        v += (1 - self.beta_2) * grad * grad
-        m_hat_scale = self.learning_rate / (1 - self.beta_1**self.t)
-        v_hat = v / (1 - self.beta_2**self.t)
-        param -= m_hat_scale * m / (np.sqrt(v_hat) + self.epsilon)
+        v += tmp
+        r = np.sqrt((1 - self.beta_2) / (1 - self.beta_2**self.t))
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon / r
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.learning_rate * (1 - self.beta_1) / ((1 - self.beta_1**self.t) * r)
+        param -= tmp
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

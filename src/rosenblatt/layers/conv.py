@@ -4,7 +4,6 @@ from .. import functional as F
 from .. import initializers
 from .base import Layer
 
-
 #: Bytes of im2col rows per chunk of the batch: small enough to stay in cache.
 CHUNK_BYTES = 4 << 20
 

@@ -38,11 +38,15 @@ class Dense(Layer):
         out = super().build(input_shape, rng, dtype)
         rng = np.random.default_rng(self.seed) if rng is None else rng
         shape = (self.units, self.input_shape[0])
+        # weight has PyTorch's shape (units, in) but is stored in Fortran order, so that its
+        # transpose, the (in, units) matrix the forward pass multiplies by, is contiguous:
+        # the layout BLAS is fastest with for these small products.
+        weight = np.asfortranarray(initializers.get(self.weight_initializer)(shape, rng, dtype))
         self.params = {
-            "weight": initializers.get(self.weight_initializer)(shape, rng, dtype),
+            "weight": weight,
             "bias": initializers.get(self.bias_initializer)((self.units,), rng, dtype),
         }
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.grads = {"weight": np.zeros(shape, dtype=dtype, order="F"), "bias": np.zeros(self.units, dtype=dtype)}
         return out
 
     def forward(self, x):
@@ -52,9 +56,12 @@ class Dense(Layer):
 
     def backward(self, dout):
         self._require_forward("x")
-        np.matmul(dout.T, self.x, out=self.grads["weight"])
+        return self._backward(dout)
+
+    def _backward(self, dout, input_gradient=True):
+        np.matmul(self.x.T, dout, out=self.grads["weight"].T)  # ∂L/∂wⱼᵢ = Σₙ aᵢ δⱼ
         np.sum(dout, axis=0, out=self.grads["bias"])
-        return dout @ self.params["weight"]
+        return dout @ self.params["weight"] if input_gradient else None
 
     def get_config(self):
         return {"units": self.units}
