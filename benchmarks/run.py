@@ -118,7 +118,7 @@ def cnn_workload(kind, batch_sizes, rounds, calls):
         def ours_step():
             out = ours.forward(X)
             ours.backward(loss.gradient(out, y), input_gradient=False)
-            opt.step(ours.parameters())
+            opt.step(ours.parameter_vector())
 
         def torch_step():
             topt.zero_grad()
@@ -325,7 +325,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
         loss, opt = losses.BinaryCrossEntropy(), optimizers.SGD(0.01)
         def step():
             out = ours.forward(X); ours.backward(loss.gradient(out, y), input_gradient=False)
-            opt.step(ours.parameters())
+            opt.step(ours.parameter_vector())
     base = status("VmRSS:")
     try:
         open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS

@@ -259,3 +259,17 @@ def test_prediction_forward_matches_training_forward_and_refuses_backward(rng):
     model.forward(X, training=False)
     with pytest.raises(RuntimeError, match=r"run forward\(x\) \(with training=True\)"):
         model.backward(np.ones((5, 1)))
+
+
+def test_parameter_vector_is_the_same_memory_as_the_parameters():
+    model = small_cnn()
+    model.build((1, 28, 28))
+    ((flat, flat_grad),) = model.parameter_vector()
+    assert flat.size == model.n_params == flat_grad.size
+    dense = model.layers[7]
+    assert dense.params["weight"].shape == (64, 784)  # PyTorch's (out, in), whatever the memory order
+    flat[...] = 0.5
+    assert all(np.all(p == 0.5) for p, _ in model.parameters())
+    model.forward(np.ones((2, 1, 28, 28)))
+    model.backward(np.ones((2, 1)))
+    assert np.shares_memory(flat_grad, dense.grads["weight"]) and np.any(flat_grad != 0)

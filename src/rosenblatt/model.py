@@ -44,6 +44,7 @@ class Sequential:
                     f"Layer {i}, {layer!r}, cannot take per-sample inputs of shape {shape} (the model's input "
                     f"shape is {self.input_shape}, channels first): {exc}"
                 ) from None
+        self._flatten_parameters()
         self._steps = self._plan()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
@@ -143,6 +144,33 @@ class Sequential:
             elif i in to_nchw:
                 dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
         return np.array(dout) if input_gradient else None
+
+    def _flatten_parameters(self):
+        """Make every parameter and gradient a view into one flat vector each, so that an
+        optimizer step is a few passes over one array rather than over many small ones."""
+        entries = [(layer, name) for layer in self.layers for name in layer.params]
+        total = sum(layer.params[name].size for layer, name in entries)
+        flat_params, flat_grads = np.empty(total, dtype=self.dtype), np.zeros(total, dtype=self.dtype)
+        offset = 0
+        for layer, name in entries:
+            value = layer.params[name]
+            size = value.size
+            transposed = value.ndim > 1 and value.flags.f_contiguous and not value.flags.c_contiguous
+
+            def view(flat, value=value, transposed=transposed, offset=offset, size=size):
+                part = flat[offset : offset + size]
+                return part.reshape(value.shape[::-1]).T if transposed else part.reshape(value.shape)
+
+            layer.params[name] = view(flat_params)
+            layer.params[name][...] = value
+            layer.grads[name] = view(flat_grads)
+            offset += size
+        self._flat = (flat_params, flat_grads)
+
+    def parameter_vector(self):
+        """All parameters and all gradients as one (param, grad) pair of flat vectors, whose
+        entries are the same memory as ``parameters()``: what ``training.fit`` hands the optimizer."""
+        return [self._flat]
 
     def parameters(self):
         """(param, grad) pairs of every layer, in a fixed order (layer, then name)."""

@@ -114,19 +114,24 @@ def fit(
     _check_fit_arguments(X, y, epochs, batch_size, rng, sample_weight)
     n = len(X)
     history = History()
+    if not model.built:
+        model.build(X.shape[1:])  # with the model's own seed, as forward would
+    pairs = model.parameter_vector()
+    x_batch = np.empty((min(batch_size, n),) + X.shape[1:], dtype=X.dtype)  # reused for every batch
     for epoch in range(epoch_offset, epoch_offset + epochs):
         start = time.perf_counter()
         order = rng.permutation(n) if shuffle else np.arange(n)
         total_loss = total_correct = 0.0
         for i in range(0, n, batch_size):
             idx = order[i : i + batch_size]
-            xb, yb = X[idx], y[idx]
+            xb = np.take(X, idx, axis=0, out=x_batch[: len(idx)])
+            yb = y[idx]
             wb = None if sample_weight is None else sample_weight[idx]
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
                 out = model.forward(xb)
                 batch_loss = loss.value(out, yb, wb)
                 model.backward(loss.gradient(out, yb, wb), input_gradient=False)
-                optimizer.step(model.parameters())
+                optimizer.step(pairs)
             total_loss += batch_loss * len(idx)
             acc = accuracy(out, yb, loss)
             total_correct += (acc or 0.0) * len(idx)
@@ -179,7 +184,7 @@ def profile_step(model, X, y, loss, optimizer, repeats=5):
             t_loss = time.perf_counter()
             model.backward(grad, input_gradient=False)
             t_backward = time.perf_counter()
-            optimizer.step(model.parameters())
+            optimizer.step(model.parameter_vector())
             t_update = time.perf_counter()
             per = np.zeros((n_layers, 2))
             for i, kind, seconds in samples:
