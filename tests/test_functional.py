@@ -118,3 +118,14 @@ def test_output_size_floor_rule_and_kernel_too_large():
 def test_unknown_loss_names_the_choices():
     with pytest.raises(ValueError, match=r"Unknown loss\. Expected one of .*Received: loss='hinge'"):
         losses.get("hinge")
+
+
+def test_value_and_gradient_equals_value_and_gradient(rng):
+    bce = losses.BinaryCrossEntropy()
+    z = rng.normal(size=(7, 1)) * 50
+    t = rng.integers(0, 2, size=(7, 1)).astype(float)
+    w = rng.uniform(0.5, 2, size=7)
+    for weights in (None, w):
+        value, grad = bce.value_and_gradient(z, t, weights)
+        assert value == pytest.approx(bce.value(z, t, weights), rel=1e-14)
+        np.testing.assert_allclose(grad, bce.gradient(z, t, weights), rtol=1e-14)

@@ -129,8 +129,11 @@ def fit(
             wb = None if sample_weight is None else sample_weight[idx]
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
                 out = model.forward(xb)
-                batch_loss = loss.value(out, yb, wb)
-                model.backward(loss.gradient(out, yb, wb), input_gradient=False)
+                if hasattr(loss, "value_and_gradient"):
+                    batch_loss, grad = loss.value_and_gradient(out, yb, wb)
+                else:
+                    batch_loss, grad = loss.value(out, yb, wb), loss.gradient(out, yb, wb)
+                model.backward(grad, input_gradient=False)
                 optimizer.step(pairs)
             total_loss += batch_loss * len(idx)
             acc = accuracy(out, yb, loss)
