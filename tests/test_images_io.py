@@ -277,6 +277,7 @@ def test_broken_model_files_say_what_is_wrong(tmp_path):
 
 def test_feature_names_round_trip(tmp_path):
     import pandas as pd  # installed with mlxtend, a dependency
+
     X = pd.DataFrame({"height": [1.0, 2.0, 3.0, 4.0], "weight": [4.0, 3.0, 2.0, 1.0]})
     model = Perceptron().fit(X, [0, 0, 1, 1])
     io.save_model(model, tmp_path / "m.npz")

@@ -273,3 +273,31 @@ def test_parameter_vector_is_the_same_memory_as_the_parameters():
     model.forward(np.ones((2, 1, 28, 28)))
     model.backward(np.ones((2, 1)))
     assert np.shares_memory(flat_grad, dense.grads["weight"]) and np.any(flat_grad != 0)
+
+
+def test_pickled_model_keeps_training_and_predicting(rng):
+    """Pickles (as joblib and scikit-learn use) carry no scratch memory, work when loaded
+    read-only, and come back with parameters that the optimizer still reaches."""
+    import pickle
+
+    model = small_cnn()
+    X = rng.random((6, 1, 28, 28), dtype=np.float32)
+    y = (np.arange(6) % 2).astype(np.float32)
+    training.fit(
+        model, X, y, "binary_crossentropy", optimizers.SGD(0.1), epochs=1, batch_size=3, rng=np.random.default_rng(0)
+    )
+    blob = pickle.dumps(model)
+    assert len(blob) < 4 * model.n_params * 4 + 100_000  # parameters (+ grads), not buffers
+    copy = pickle.loads(blob)
+    np.testing.assert_array_equal(copy.forward(X, training=False), model.forward(X, training=False))
+    for p, _ in copy.parameters():  # as if memory-mapped read-only
+        p.flags.writeable = False
+    np.testing.assert_array_equal(copy.forward(X, training=False), model.forward(X, training=False))
+    copy = pickle.loads(blob)
+    before = copy.layers[0].params["weight"].copy()
+    training.fit(
+        copy, X, y, "binary_crossentropy", optimizers.SGD(0.1), epochs=1, batch_size=3, rng=np.random.default_rng(0)
+    )
+    assert not np.array_equal(copy.layers[0].params["weight"], before)
+    ((flat, _),) = copy.parameter_vector()
+    assert np.shares_memory(flat, copy.layers[0].params["weight"])

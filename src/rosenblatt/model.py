@@ -145,6 +145,18 @@ class Sequential:
                 dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
         return np.array(dout) if input_gradient else None
 
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in ("_flat", "_forwarded")}
+
+    def __setstate__(self, state):
+        # Pickling copies each parameter on its own; make them views of one flat vector again.
+        self.__dict__.update(state)
+        if self.built:
+            self._flatten_parameters()
+            workspace = {}
+            for layer in self.layers:
+                layer._workspace = workspace
+
     def _flatten_parameters(self):
         """Make every parameter and gradient a view into one flat vector each, so that an
         optimizer step is a few passes over one array rather than over many small ones."""
