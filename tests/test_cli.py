@@ -49,7 +49,7 @@ def test_perceptron_on_xor_says_not_separable(tmp_path, capsys):
     code, out, _ = run(capsys, "train", "--model", "perceptron", "--data", "xor", "--out", str(tmp_path))
     assert code == 0
     assert "Did not converge: stopped at max_epochs=100" in out
-    assert out.strip().splitlines()[-2].startswith("The data is not linearly separable")
+    assert out.strip().splitlines()[-1].startswith("The data is not linearly separable")
 
 
 def test_perceptron_on_and_reports_convergence(tmp_path, capsys):

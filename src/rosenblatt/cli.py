@@ -216,8 +216,6 @@ def cmd_train(args):
         f"Test accuracy: {accuracy:.4f} ({int(round(accuracy * len(y_test)))}/{len(y_test)} correct), "
         f"trained in {seconds:.1f}s."
     )
-    if args.model == "perceptron":
-        _report_perceptron(model, X_train, y_train)
 
     meta.update(model=args.model, test_accuracy=accuracy)
     written = [os.path.join(out, "model.npz")]
@@ -237,6 +235,8 @@ def cmd_train(args):
         written.append(os.path.join(out, "decision_boundary.png"))
         viz.plot_decision_boundary(model, X_train, y_train, written[-1])
     print("Wrote " + ", ".join(written))
+    if args.model == "perceptron":  # the verdict comes last
+        _report_perceptron(model, X_train, y_train)
     return 0
 
 
