@@ -103,8 +103,16 @@ def test_bad_input_errors():
         MLPClassifier(activation="softplus").fit(X, y)
     with pytest.raises(ValueError, match="learning_rate must be a positive number. Received: learning_rate=-1"):
         MLPClassifier(learning_rate=-1).fit(X, y)
-    with pytest.raises(ValueError, match="expects images of shape .*got an array of shape \\(4, 2\\)"):
-        CNNClassifier().fit(X, y)
+    with pytest.raises(ValueError, match=r"expects images of shape .*got an array of shape \(4, 2, 1\) instead"):
+        CNNClassifier().fit(X[:, :, None], y)
+    with pytest.raises(ValueError, match=r"image_shape=\(1, 2, 2\) holds 4 pixels, but X has 2 features per row"):
+        CNNClassifier(image_shape=(1, 2, 2)).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=r"image_shape must be None or \(channels, height, width\), 3 positive "
+        r"integers. Received: image_shape=\(2, 1\)",
+    ):
+        CNNClassifier(image_shape=(2, 1)).fit(X, y)
     cnn = CNNClassifier(epochs=1, layers=("conv 2 3", "relu", "dense 4")).fit(np.zeros((4, 1, 6, 6)), y)
     with pytest.raises(
         ValueError,
@@ -157,7 +165,7 @@ def test_more_parameter_errors():
         ValueError, match="hidden_layer_sizes must be positive integers. Received: hidden_layer_sizes=None"
     ):
         MLPClassifier(hidden_layer_sizes=None).fit(X, y)
-    with pytest.raises(ValueError, match=r"CNNClassifier expects images of shape .*got an array of shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"(?s)Expected 2D array, got 1D array instead.*Reshape your data"):
         CNNClassifier().fit(X[:, 0], y)
     with pytest.raises(TypeError, match="callbacks must be a list of functions"):
         MLPClassifier(epochs=1).fit(X, y, callbacks=print)
@@ -172,3 +180,32 @@ def test_images_too_small_for_the_network_name_the_layer():
         r"\(1, 3, 3\), channels first\): The input is smaller than the kernel",
     ):
         CNNClassifier(epochs=1).fit(np.zeros((8, 1, 3, 3)), y)
+
+
+def test_cnn_takes_flattened_images_with_image_shape():
+    d = datasets.load("digits")
+    flat_train, flat_test = d.X_train.reshape(len(d.X_train), -1), d.X_test.reshape(len(d.X_test), -1)
+    layers = ("conv 8 3x3 pad 1", "relu", "maxpool 2", "dense 32", "relu")
+    images = CNNClassifier(layers=layers, epochs=2, random_state=0).fit(d.X_train, d.y_train)
+    flat = CNNClassifier(layers=layers, image_shape=(1, 8, 8), epochs=2, random_state=0).fit(flat_train, d.y_train)
+    assert flat.image_shape_ == images.image_shape_ == (1, 8, 8) and flat.n_features_in_ == 64
+    # the same network on the same pixels: bit-identical, whichever way the images arrive
+    assert flat.predict_proba(flat_test).tobytes() == images.predict_proba(d.X_test).tobytes()
+    np.testing.assert_array_equal(images.predict(flat_test), images.predict(d.X_test))
+    with pytest.raises(ValueError, match="X has 63 features, but CNNClassifier is expecting 64 features as input"):
+        images.predict(flat_test[:, :63])
+
+
+def test_flattened_cnn_round_trips_through_a_model_file(tmp_path):
+    from rosenblatt import io
+
+    d = datasets.load("digits")
+    flat = d.X_train.reshape(len(d.X_train), -1)
+    cnn = CNNClassifier(
+        layers=("conv 4 3x3 pad 1", "relu", "dense 8", "relu"), image_shape=(1, 8, 8), epochs=1, random_state=0
+    ).fit(flat, d.y_train)
+    io.save_model(cnn, tmp_path / "cnn.npz")
+    loaded = io.load_model(tmp_path / "cnn.npz")
+    assert loaded.get_params()["image_shape"] == (1, 8, 8)
+    assert loaded.predict_proba(flat).tobytes() == cnn.predict_proba(flat).tobytes()
+    assert loaded.predict_proba(d.X_train).tobytes() == cnn.predict_proba(d.X_train).tobytes()

@@ -1,5 +1,5 @@
 import numpy as np
-from sklearn.utils.validation import check_array, check_X_y
+from sklearn.utils.validation import check_array, check_X_y, validate_data
 
 from .. import architecture
 from ._base import FLOAT_DTYPES, NetworkClassifier
@@ -10,7 +10,9 @@ DEFAULT_LAYERS = ("conv 8 3x3 pad 1", "relu", "maxpool 2", "conv 16 3x3 pad 1", 
 class CNNClassifier(NetworkClassifier):
     """A convolutional network for image classification, trained by backpropagation.
 
-    X has shape (n, channels, height, width). The network is described one layer per string
+    X has shape (n, channels, height, width), or (n, channels·height·width) for flattened images
+    with ``image_shape`` saying how to unflatten them (as scikit-learn's tools hand over tabular
+    data). The network is described one layer per string
     (see ``rosenblatt.architecture``); the output layer is added to fit the classes: one
     sigmoid unit for two classes, a softmax over k classes.
 
@@ -19,6 +21,9 @@ class CNNClassifier(NetworkClassifier):
     layers : sequence of str, default ``DEFAULT_LAYERS``
         ("conv 8 3x3 pad 1", "relu", "maxpool 2", "conv 16 3x3 pad 1", "relu", "maxpool 2",
         "dense 64", "relu").
+    image_shape : (channels, height, width) or None, default None
+        For 2-D X only: the shape each row is reshaped to, in C order (channel, row, column).
+        None takes each row as a 1×n_features image with one channel.
     optimizer : {"sgd", "momentum", "adam"}, default "adam"
     learning_rate : float, default 0.002
     epochs : int, default 15
@@ -36,6 +41,7 @@ class CNNClassifier(NetworkClassifier):
     def __init__(
         self,
         layers=DEFAULT_LAYERS,
+        image_shape=None,
         optimizer="adam",
         learning_rate=0.002,
         epochs=15,
@@ -45,6 +51,7 @@ class CNNClassifier(NetworkClassifier):
         verbose=False,
     ):
         self.layers = layers
+        self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.epochs = epochs
@@ -61,29 +68,63 @@ class CNNClassifier(NetworkClassifier):
         return architecture.parse(self.layers, image_input=True)
 
     def _validate_X(self, X, reset, y=None):
-        if np.ndim(X) != 4:
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:
+            ndim = np.asarray(X).ndim
+        if ndim == 4:
+            kwargs = dict(allow_nd=True, dtype=FLOAT_DTYPES, estimator=self)
+            X, y = (check_array(X, **kwargs), None) if y is None else check_X_y(X, y, **kwargs)
+            shape = tuple(X.shape[1:])
+            if min(shape) < 1:
+                raise ValueError(f"CNNClassifier needs at least 1 channel and 1x1 pixels; got images of shape {shape}.")
+            if reset:
+                if self.image_shape is not None and tuple(self.image_shape) != shape:
+                    raise ValueError(
+                        f"image_shape={self.image_shape!r} does not match the images in X, of shape {shape}; "
+                        f"image_shape is only needed for flattened (2-D) X."
+                    )
+                self.image_shape_ = shape
+                self.n_features_in_ = int(np.prod(shape))
+            elif shape != self.image_shape_:
+                raise ValueError(
+                    f"X has images of shape {shape}, but CNNClassifier is expecting images of "
+                    f"shape {self.image_shape_} (channels, height, width) as input."
+                )
+            return X, y
+        if ndim > 2:
             raise ValueError(
-                f"CNNClassifier expects images of shape (n_samples, channels, height, width); "
-                f"got an array of shape {np.shape(X)} instead."
+                f"CNNClassifier expects images of shape (n_samples, channels, height, width), or flattened "
+                f"images of shape (n_samples, n_features) with image_shape; got an array of shape "
+                f"{np.shape(np.asarray(X))} instead."
             )
-        if min(np.shape(X)[1:]) < 1:
-            raise ValueError(
-                f"CNNClassifier needs at least 1 channel and 1x1 pixels; got images of shape {np.shape(X)[1:]}."
-            )
-        kwargs = dict(allow_nd=True, dtype=FLOAT_DTYPES, estimator=self)
+        # 2-D (or 1-D, which scikit-learn's validation refuses with its reshape hint)
         if y is None:
-            X = check_array(X, **kwargs)
+            X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
         else:
-            X, y = check_X_y(X, y, **kwargs)
+            X, y = validate_data(self, X, y, reset=reset, dtype=FLOAT_DTYPES)
         if reset:
-            self.image_shape_ = tuple(X.shape[1:])
-            self.n_features_in_ = int(np.prod(self.image_shape_))
-        elif tuple(X.shape[1:]) != self.image_shape_:
+            self.image_shape_ = self._unflattened_shape(X.shape[1])
+        return X.reshape((len(X),) + self.image_shape_), y
+
+    def _unflattened_shape(self, n_features):
+        if self.image_shape is None:
+            return (1, 1, n_features)
+        shape = self.image_shape
+        if not (
+            isinstance(shape, (tuple, list))
+            and len(shape) == 3
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in shape)
+        ):
             raise ValueError(
-                f"X has images of shape {tuple(X.shape[1:])}, but CNNClassifier is expecting images of "
-                f"shape {self.image_shape_} (channels, height, width) as input."
+                f"image_shape must be None or (channels, height, width), 3 positive integers. "
+                f"Received: image_shape={shape!r}"
             )
-        return X, y
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"image_shape={tuple(shape)!r} holds {int(np.prod(shape))} pixels, but X has {n_features} features "
+                f"per row."
+            )
+        return tuple(int(v) for v in shape)
 
     def conv_layers(self):
         """The fitted network's Conv2D layers, in order."""
