@@ -18,7 +18,12 @@ def test_mlp_learns_xor():
     ).fit(X, y)
     np.testing.assert_array_equal(mlp.predict(X), y)
     assert mlp.loss_curve_[-1] < 0.05 < mlp.loss_curve_[0]
-    assert mlp.n_iter_ == 300
+    # it stopped once the loss had not fallen by tol for n_iter_no_change epochs, as scikit-learn's does
+    assert mlp.n_iter_ == len(mlp.loss_curve_) < 300
+    assert mlp.best_loss_ == min(mlp.loss_curve_)
+    losses_ = mlp.loss_curve_
+    for k in range(len(losses_) - mlp.n_iter_no_change, len(losses_)):
+        assert losses_[k] > min(losses_[:k]) - mlp.tol  # no epoch beat the best so far by tol
     assert [c.shape for c in mlp.coefs_] == [(2, 8), (8, 1)]
 
 
@@ -209,3 +214,104 @@ def test_flattened_cnn_round_trips_through_a_model_file(tmp_path):
     assert loaded.get_params()["image_shape"] == (1, 8, 8)
     assert loaded.predict_proba(flat).tobytes() == cnn.predict_proba(flat).tobytes()
     assert loaded.predict_proba(d.X_train).tobytes() == cnn.predict_proba(d.X_train).tobytes()
+
+
+def blobs(n=120, weights=None):
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=n, n_features=5, n_informative=3, weights=weights and list(weights), random_state=0
+    )
+
+
+def test_zero_sample_weight_is_leaving_the_sample_out():
+    """One full batch of plain gradient descent: weights scale each sample's loss and gradient."""
+    X, y = blobs()
+    keep = np.arange(len(y)) % 3 != 0
+    common = dict(optimizer="sgd", learning_rate=0.1, epochs=5, batch_size=len(y), random_state=0, tol=0)
+    weighted = MLPClassifier(**common).fit(X, y, sample_weight=keep.astype(float))
+    subset = MLPClassifier(**common).fit(X[keep], y[keep])
+    for a, b in zip(weighted.coefs_, subset.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    doubled = MLPClassifier(**common).fit(X, y, sample_weight=np.full(len(y), 2.0))  # only ratios matter
+    np.testing.assert_allclose(doubled.predict_proba(X), MLPClassifier(**common).fit(X, y).predict_proba(X), rtol=1e-5)
+
+
+def test_class_weight_balanced_helps_the_rare_class():
+    from sklearn.metrics import recall_score
+
+    X, y = blobs(n=300, weights=(0.9, 0.1))
+    plain = MLPClassifier(epochs=30, random_state=0).fit(X, y)
+    balanced = MLPClassifier(epochs=30, random_state=0, class_weight="balanced").fit(X, y)
+    assert recall_score(y, balanced.predict(X)) > recall_score(y, plain.predict(X))
+    with pytest.raises(ValueError, match=r"class_weight has labels not in the data: \[7\]"):
+        MLPClassifier(class_weight={7: 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight must be None, 'balanced' or a dict"):
+        MLPClassifier(class_weight="auto").fit(X, y)
+
+
+def test_stopping_at_the_limit_warns_and_says_what_to_change():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = blobs()
+    with pytest.warns(
+        ConvergenceWarning,
+        match=r"MLPClassifier reached epochs=2 while still improving .*"
+        r"Increase epochs to train longer, or raise tol",
+    ):
+        MLPClassifier(epochs=2, random_state=0).fit(X, y)
+
+
+def test_early_stopping_restores_the_best_weights():
+    X, y = blobs(n=400)
+    mlp = MLPClassifier(epochs=200, early_stopping=True, n_iter_no_change=5, learning_rate=0.05, random_state=0).fit(
+        X, y
+    )
+    scores = mlp.history_["val_accuracy"]
+    assert mlp.n_iter_ < 200 and mlp.best_validation_score_ == max(scores)
+    # the weights kept are those of the best epoch: re-scoring the hold-out gives its accuracy
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(0)
+    seed = int(rng.integers(np.iinfo(np.int32).max))
+    _, X_val, _, y_val = train_test_split(X, y, test_size=0.1, stratify=y, random_state=seed)
+    assert mlp.score(X_val, y_val) == pytest.approx(max(scores))
+
+
+def test_partial_fit_and_warm_start_continue_training():
+    X, y = blobs()
+    with pytest.raises(ValueError, match="classes must be passed on the first call to partial_fit"):
+        MLPClassifier().partial_fit(X, y)
+    mlp = MLPClassifier(random_state=0)
+    for _ in range(5):
+        mlp.partial_fit(X, y, classes=[0, 1])
+    assert mlp.n_iter_ == 5 and len(mlp.loss_curve_) == 5 and mlp.loss_curve_[-1] < mlp.loss_curve_[0]
+    with pytest.raises(ValueError, match="y contains labels not seen in training: \\[5\\]"):
+        mlp.partial_fit(X[:2], [5, 5])
+    warm = MLPClassifier(epochs=3, random_state=0, warm_start=True, tol=0).fit(X, y)
+    first = warm.loss_curve_[-1]
+    warm.fit(X, y)
+    assert warm.n_iter_ == 6 and warm.loss_curve_[3] < first + 0.05  # went on from where it was
+    cold = MLPClassifier(epochs=3, random_state=0, tol=0).fit(X, y).fit(X, y)
+    assert cold.n_iter_ == 3  # without warm_start a refit starts afresh
+
+
+def test_random_state_as_int_random_state_or_generator():
+    X, y = blobs()
+    for make in (lambda: 3, lambda: np.random.RandomState(3), lambda: np.random.default_rng(3)):
+        a = MLPClassifier(epochs=3, random_state=make()).fit(X, y).predict_proba(X)
+        b = MLPClassifier(epochs=3, random_state=make()).fit(X, y).predict_proba(X)
+        assert a.tobytes() == b.tobytes()
+
+
+def test_nan_and_infinity_are_refused_before_training():
+    X, y = blobs()
+    X_nan, X_inf = X.copy(), X.copy()
+    X_nan[3, 1], X_inf[5, 0] = np.nan, np.inf
+    for est in (Perceptron(), MLPClassifier(), CNNClassifier()):
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            est.fit(X_nan, y)
+        with pytest.raises(ValueError, match="Input X contains infinity"):
+            est.fit(X_inf, y)
+        with pytest.raises(ValueError, match="Input y contains NaN"):
+            est.fit(X, np.where(np.arange(len(y)) == 0, np.nan, y))

@@ -17,7 +17,7 @@ from rosenblatt import CNNClassifier, MLPClassifier, Perceptron
 CHECKED = [
     Perceptron(),
     MLPClassifier(epochs=20, random_state=0),
-    CNNClassifier(layers=("conv 4 3x3 pad 1", "relu", "dense 8", "relu"), epochs=10, random_state=0),
+    CNNClassifier(layers=("conv 4 3x3 pad 1", "relu", "dense 8", "relu"), epochs=30, random_state=0),
 ]
 
 

@@ -129,10 +129,10 @@ def test_losses(rng):
         np.testing.assert_allclose(
             loss.gradient(out, target), tz.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=loss.name
         )
-    # weighted binary cross-entropy: Σ wᵢ Lᵢ / Σ wᵢ
+    # weighted binary cross-entropy: Σ wᵢ Lᵢ / n (Keras's "sum over batch size")
     tz = t(z, True)
     per = TF.binary_cross_entropy_with_logits(tz, t(y), reduction="none")[:, 0]
-    tl = (per * t(w)).sum() / t(w).sum()
+    tl = (per * t(w)).sum() / len(w)
     tl.backward()
     bce = losses.BinaryCrossEntropy()
     np.testing.assert_allclose(bce.value(z, y, w), tl.item(), rtol=1e-12)

@@ -241,6 +241,10 @@ def cmd_train(args):
 
 
 def _train_network(args, X_train, y_train):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
     from .estimators import CNNClassifier, MLPClassifier
 
     cls = CNNClassifier if args.model == "cnn" else MLPClassifier
@@ -267,8 +271,15 @@ def _train_network(args, X_train, y_train):
     if isinstance(model, MLPClassifier) and len(X_train) < 40:
         model.set_params(batch_size=min(args.batch_size, len(X_train)))
     print(f"Model: {model!r}")
-    model.fit(X_train, y_train)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X_train, y_train)
     print(model.model_.summary())
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            print(f"Note: {w.message}")
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return model
 
 

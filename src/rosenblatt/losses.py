@@ -2,7 +2,10 @@
 
 Each loss is a small class with ``value(output, target)`` and ``gradient(output, target)``.
 ``output`` is what the network's last layer returns (logits for the cross-entropies).
-Both methods accept optional ``sample_weight``: the loss is then Σ wᵢ Lᵢ / Σ wᵢ.
+Both methods accept optional ``sample_weight``: the loss is then Σ wᵢ Lᵢ / n, Keras's "sum over
+batch size", so that a batch of samples that hardly count adds hardly anything (dividing by Σ wᵢ
+instead would give such a batch full weight). With every wᵢ = 1 it is the plain mean; the
+estimators scale their weights to mean 1 over the training set, so that only ratios matter.
 """
 
 import numpy as np
@@ -13,8 +16,7 @@ from . import functional as F
 def _weights(sample_weight, n, dtype):
     if sample_weight is None:
         return None, n
-    w = np.asarray(sample_weight, dtype=dtype).reshape(n)
-    return w, w.sum()
+    return np.asarray(sample_weight, dtype=dtype).reshape(n), n
 
 
 def _reduce(per_sample, sample_weight):
@@ -24,7 +26,7 @@ def _reduce(per_sample, sample_weight):
 
 
 def _scale(grad, sample_weight):
-    """Divide a per-sample gradient by the batch size (or weight it by wᵢ / Σ w)."""
+    """Divide a per-sample gradient by the batch size (weighting sample i by wᵢ)."""
     n = grad.shape[0]
     w, total = _weights(sample_weight, n, grad.dtype)
     if w is None:

@@ -62,16 +62,31 @@ FLOAT_DTYPES = [np.float32, np.float64]
 class NetworkClassifier(ClassifierMixin, BaseEstimator):
     """Base of ``MLPClassifier`` and ``CNNClassifier``: a ``Sequential`` network ending in one
     logit (sigmoid + binary cross-entropy) for two classes, or k logits (softmax + softmax
-    cross-entropy) for k classes, trained by ``rosenblatt.training.fit``."""
+    cross-entropy) for k classes, trained by ``rosenblatt.training.fit``.
+
+    Training stops before ``epochs`` when it stops improving, as in scikit-learn: when the
+    training loss has not fallen by ``tol`` for ``n_iter_no_change`` epochs in a row, or, with
+    ``early_stopping``, when the accuracy on the held-out validation set has not risen by ``tol``
+    for that long (the best weights seen are then restored). Reaching ``epochs`` while still
+    improving gives a ``ConvergenceWarning``.
+    """
 
     def _check_params(self):
         check_positive("epochs", self.epochs, integer=True)
         check_positive("batch_size", self.batch_size, integer=True)
         check_positive("learning_rate", self.learning_rate)
+        check_positive("n_iter_no_change", self.n_iter_no_change, integer=True)
         check_choice("optimizer", self.optimizer, optimizers.OPTIMIZERS)
         v = self.validation_fraction
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < 1:
             raise ValueError(f"validation_fraction must be a number in [0, 1). Received: validation_fraction={v!r}")
+        if isinstance(self.tol, bool) or not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
+            raise ValueError(f"tol must be a non-negative number. Received: tol={self.tol!r}")
+        cw = self.class_weight
+        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
+            raise ValueError(
+                f"class_weight must be None, 'balanced' or a dict {{class: weight}}. Received: class_weight={cw!r}"
+            )
 
     def _validate_X(self, X, reset):
         raise NotImplementedError
@@ -79,24 +94,55 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
     def _hidden_layers(self):
         raise NotImplementedError
 
-    def fit(self, X, y, validation_data=None, callbacks=()):
-        """Train from a fresh start on X and y; return self.
+    def fit(self, X, y, sample_weight=None, validation_data=None, callbacks=()):
+        """Train on X and y and return self: from a fresh start, or from the current weights
+        with ``warm_start=True``.
 
+        ``sample_weight`` (and ``class_weight``) weight each sample's loss and so its gradient.
         ``validation_data=(X_val, y_val)`` is evaluated after every epoch; otherwise a
-        ``validation_fraction`` of the training data is held out (stratified) for it.
+        ``validation_fraction`` of the training data is held out (stratified) for it (0.1 when
+        ``early_stopping`` is on and no fraction is set). Each callback is called as
+        ``callback(epoch, logs, model)`` after every epoch and stops training by returning True.
         """
+        return self._fit(X, y, sample_weight, validation_data, callbacks, incremental=False)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over X and y, continuing from the current weights and optimizer state.
+
+        The first call must list every class in ``classes`` (later batches may lack some)."""
+        return self._fit(X, y, sample_weight, None, (), incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, validation_data, callbacks, incremental, classes=None):
         self._check_params()
-        X, y = self._validate_X(X, reset=True, y=y)
-        t = encode_labels(self, y)
-        rng = as_generator(self.random_state)
-        if validation_data is None and self.validation_fraction > 0:
+        fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
+        X, y = self._validate_X(X, reset=fresh, y=y)
+        if fresh and incremental:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            encode_labels(self, np.asarray(classes))
+            t = self._encode_known(y)
+        elif fresh:
+            t = encode_labels(self, y)
+        else:
+            t = self._encode_known(y)
+        weights = self._sample_weights(sample_weight, X, t)
+        if fresh or not hasattr(self, "_rng"):  # (a model from load_model continues with a new stream)
+            self._rng = as_generator(self.random_state)
+        rng = self._rng
+        if callable(callbacks) or not all(callable(cb) for cb in callbacks):
+            raise TypeError("callbacks must be a list of functions callback(epoch, logs, model).")
+        fraction = self.validation_fraction or (0.1 if self.early_stopping else 0.0)
+        if incremental:
+            validation_data = None
+        elif validation_data is None and fraction > 0:
             from sklearn.model_selection import train_test_split
 
-            _check_hold_out(self.validation_fraction, t, len(self.classes_))
+            _check_hold_out(fraction, t, len(self.classes_))
             seed = int(rng.integers(np.iinfo(np.int32).max))
-            X, X_val, t, t_val = train_test_split(
-                X, t, test_size=self.validation_fraction, stratify=t, random_state=seed
-            )
+            parts = [X, t] + ([] if weights is None else [weights])
+            split = train_test_split(*parts, test_size=fraction, stratify=t, random_state=seed)
+            X, X_val, t, t_val = split[:4]
+            weights = None if weights is None else split[4]
             validation_data = (X_val, t_val)
         elif validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
@@ -109,34 +155,81 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"validation_data has {len(X_val)} samples in X_val but {len(y_val)} in y_val.")
             X_val, _ = self._validate_X(X_val, reset=False)
             validation_data = (X_val, self._encode_known(y_val))
+        if self.early_stopping and validation_data is None and not incremental:
+            raise ValueError("early_stopping needs validation data: set validation_fraction or pass validation_data.")
         n_classes = len(self.classes_)
-        self.model_ = Sequential(self._hidden_layers() + [Dense(1 if n_classes == 2 else n_classes)], dtype=X.dtype)
-        self.model_.build(X.shape[1:], rng)
+        if fresh:
+            self.model_ = Sequential(self._hidden_layers() + [Dense(1 if n_classes == 2 else n_classes)], dtype=X.dtype)
+            self.model_.build(X.shape[1:], rng)
+            self.n_iter_, self.loss_curve_ = 0, []
+            self.__dict__.pop("history_", None)
         self._loss = losses.BinaryCrossEntropy() if n_classes == 2 else losses.SoftmaxCrossEntropy()
+        self.n_iter_ = getattr(self, "n_iter_", 0)
+        if fresh or not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = optimizers.get(self.optimizer, self.learning_rate)
+        X = X.astype(self.model_.dtype, copy=False)
         target = t.astype(X.dtype) if n_classes == 2 else t
-        if validation_data is not None and n_classes == 2:
-            validation_data = (validation_data[0], validation_data[1].astype(X.dtype))
-        optimizer = optimizers.get(self.optimizer, self.learning_rate)
-        if callable(callbacks) or not all(callable(cb) for cb in callbacks):
-            raise TypeError("callbacks must be a list of functions callback(epoch, logs, model).")
+        if validation_data is not None:
+            X_val, t_val = validation_data
+            validation_data = (X_val.astype(X.dtype, copy=False), t_val.astype(X.dtype) if n_classes == 2 else t_val)
         callbacks = list(callbacks)
+        stopper = None if incremental else _Stopper(self.tol, self.n_iter_no_change, self.early_stopping, self.model_)
+        if stopper is not None:
+            callbacks.insert(0, stopper)
         if self.verbose:
-            callbacks.append(_print_epoch(self.epochs))
-        self.history_ = training.fit(
+            callbacks.append(_print_epoch(self.n_iter_ + (1 if incremental else self.epochs)))
+        history = training.fit(
             self.model_,
             X,
             target,
             self._loss,
-            optimizer,
-            self.epochs,
+            self._optimizer,
+            1 if incremental else self.epochs,
             batch_size=self.batch_size,
             rng=rng,
+            sample_weight=weights,
             validation_data=validation_data,
             callbacks=callbacks,
+            epoch_offset=self.n_iter_,
         )
+        if fresh or not hasattr(self, "history_"):
+            self.history_ = history
+        else:
+            for key, values in history.records.items():
+                self.history_.records.setdefault(key, []).extend(values)
         self.loss_curve_ = list(self.history_["loss"])
         self.n_iter_ = len(self.loss_curve_)
+        if stopper is not None:
+            stopper.finish(self)
+            if not stopper.stopped and not any(getattr(cb, "stopped", False) for cb in callbacks[1:]):
+                warn_not_converged(
+                    f"{type(self).__name__} reached epochs={self.epochs} while still improving (by more than "
+                    f"tol={self.tol} within n_iter_no_change={self.n_iter_no_change} epochs). Increase epochs to "
+                    f"train longer, or raise tol to accept this.",
+                    stacklevel=4,  # warn_not_converged ← _fit ← fit or partial_fit ← the caller
+                )
         return self
+
+    def _sample_weights(self, sample_weight, X, t):
+        """Per-sample weights from ``sample_weight`` times ``class_weight`` (None if neither)."""
+        from sklearn.utils.class_weight import compute_sample_weight
+        from sklearn.utils.validation import _check_sample_weight
+
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if self.class_weight is not None:
+            if isinstance(self.class_weight, dict):
+                unknown = set(self.class_weight) - set(self.classes_.tolist())
+                if unknown:
+                    raise ValueError(f"class_weight has labels not in the data: {sorted(unknown, key=str)}")
+                by_index = {int(np.searchsorted(self.classes_, k)): v for k, v in self.class_weight.items()}
+                weights = weights * compute_sample_weight(by_index, t)
+            else:
+                weights = weights * compute_sample_weight("balanced", t)
+        if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
+            raise ValueError("sample_weight must be finite, non-negative and not all zero.")
+        return weights / weights.mean()  # only the ratios matter
 
     def _encode_known(self, y):
         y = np.asarray(y).reshape(-1)
@@ -176,6 +269,35 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+class _Stopper:
+    """Stops training when it no longer improves, scikit-learn's way, and keeps the best weights
+    for early stopping (a copy of the model's flat parameter vector)."""
+
+    def __init__(self, tol, patience, early_stopping, model):
+        self.tol, self.patience, self.early_stopping, self.model = tol, patience, early_stopping, model
+        self.best, self.bad, self.stopped, self.best_params = None, 0, False, None
+
+    def __call__(self, epoch, logs, model):
+        value = logs["val_accuracy"] if self.early_stopping else -logs["loss"]  # higher is better
+        if self.best is not None and value <= self.best + self.tol:
+            self.bad += 1
+        else:
+            self.bad = 0
+        if self.best is None or value > self.best:
+            self.best = value
+            if self.early_stopping:
+                self.best_params = model.parameter_vector()[0][0].copy()
+        self.stopped = self.bad >= self.patience
+        return self.stopped
+
+    def finish(self, estimator):
+        if self.early_stopping and self.best_params is not None:
+            self.model.parameter_vector()[0][0][...] = self.best_params
+            estimator.best_validation_score_ = self.best
+        elif not self.early_stopping and self.best is not None:
+            estimator.best_loss_ = -self.best
+
+
 def _check_hold_out(fraction, t, n_classes):
     """The stratified hold-out needs at least one sample of each class on both sides."""
     n = len(t)
@@ -205,8 +327,9 @@ def format_epoch(epoch, epochs, logs):
     return "  ".join(parts)
 
 
-def warn_not_converged(message):
-    warnings.warn(message, ConvergenceWarning, stacklevel=3)
+def warn_not_converged(message, stacklevel=3):
+    """A ConvergenceWarning pointing at the caller's line (``stacklevel`` frames up)."""
+    warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
 
 
 __all__ = ["NetworkClassifier", "as_generator", "check_is_fitted", "validate_data", "encode_labels"]

@@ -29,6 +29,18 @@ class CNNClassifier(NetworkClassifier):
     epochs : int, default 15
     batch_size : int, default 32
     validation_fraction : float, default 0.0
+    early_stopping : bool, default False
+        Stop when the validation accuracy has not risen by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the best weights (the validation set: ``validation_data``, or
+        ``validation_fraction`` of the data, 0.1 if that is 0).
+    tol : float, default 1e-4
+    n_iter_no_change : int, default 10
+        Without early stopping, training stops when the training loss has not fallen by ``tol``
+        for this many epochs; reaching ``epochs`` first gives a ``ConvergenceWarning``.
+    class_weight : None, "balanced" or dict {class: weight}
+        Weights of each class's samples in the loss and its gradient.
+    warm_start : bool, default False
+        ``fit`` continues from the current weights instead of starting afresh.
     random_state : int, RandomState, Generator or None
     verbose : bool, default False
 
@@ -47,6 +59,11 @@ class CNNClassifier(NetworkClassifier):
         epochs=15,
         batch_size=32,
         validation_fraction=0.0,
+        early_stopping=False,
+        tol=1e-4,
+        n_iter_no_change=10,
+        class_weight=None,
+        warm_start=False,
         random_state=None,
         verbose=False,
     ):
@@ -57,6 +74,11 @@ class CNNClassifier(NetworkClassifier):
         self.epochs = epochs
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 

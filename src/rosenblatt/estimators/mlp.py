@@ -23,6 +23,18 @@ class MLPClassifier(NetworkClassifier):
     batch_size : int, default 32
     validation_fraction : float, default 0.0
         Share of the training data held out to report ``val_loss``/``val_accuracy``.
+    early_stopping : bool, default False
+        Stop when the validation accuracy has not risen by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the best weights (the validation set: ``validation_data``, or
+        ``validation_fraction`` of the data, 0.1 if that is 0).
+    tol : float, default 1e-4
+    n_iter_no_change : int, default 10
+        Without early stopping, training stops when the training loss has not fallen by ``tol``
+        for this many epochs; reaching ``epochs`` first gives a ``ConvergenceWarning``.
+    class_weight : None, "balanced" or dict {class: weight}
+        Weights of each class's samples in the loss and its gradient.
+    warm_start : bool, default False
+        ``fit`` continues from the current weights instead of starting afresh.
     random_state : int, RandomState, Generator or None
         Seeds the initial weights, the hold-out split and the batch order.
     verbose : bool, default False
@@ -43,6 +55,11 @@ class MLPClassifier(NetworkClassifier):
         epochs=200,
         batch_size=32,
         validation_fraction=0.0,
+        early_stopping=False,
+        tol=1e-4,
+        n_iter_no_change=10,
+        class_weight=None,
+        warm_start=False,
         random_state=None,
         verbose=False,
     ):
@@ -53,6 +70,11 @@ class MLPClassifier(NetworkClassifier):
         self.epochs = epochs
         self.batch_size = batch_size
         self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
