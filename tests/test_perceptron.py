@@ -111,3 +111,31 @@ def test_one_vs_rest_on_three_iris_species():
 def test_linearly_separable_by_linear_programming():
     assert linearly_separable(datasets.load("and").X_train, datasets.load("and").y_train)
     assert not linearly_separable(datasets.load("xor").X_train, datasets.load("xor").y_train)
+
+
+def test_sample_weight_scales_each_update_and_zero_leaves_a_sample_out():
+    d = datasets.load("iris")
+    X, y = d.X_train.astype(np.float64), d.y_train
+    keep = np.arange(len(y)) % 4 != 0
+    common = dict(init="zeros", shuffle=False, max_epochs=50)
+    weighted = Perceptron(**common).fit(X, y, sample_weight=keep.astype(float))
+    subset = Perceptron(**common).fit(X[keep], y[keep])
+    # the weights are scaled to mean 1, so the kept samples step by α·n/n_kept: the same direction
+    np.testing.assert_allclose(
+        weighted.coef_ / np.linalg.norm(weighted.coef_), subset.coef_ / np.linalg.norm(subset.coef_)
+    )
+    assert weighted.n_updates_ == subset.n_updates_
+
+
+def test_class_weight_and_warm_start():
+    d = datasets.load("iris-versicolor-virginica")
+    X, y = d.X_train, d.y_train
+    with pytest.warns(ConvergenceWarning):
+        favour_one = Perceptron(class_weight={0: 0.05, 1: 1.0}, max_epochs=30).fit(X, y)
+    assert np.mean(favour_one.predict(X) == 1) > 0.5
+    a = datasets.load("and")
+    p = Perceptron(warm_start=True).fit(a.X_train, a.y_train)
+    coef = p.coef_.copy()
+    p.fit(a.X_train, a.y_train)  # already separated: one clean epoch, nothing changes
+    assert p.converged_ and p.n_iter_ == 1 and p.n_updates_ == 0
+    np.testing.assert_array_equal(p.coef_, coef)

@@ -21,7 +21,23 @@ CHECKED = [
 ]
 
 
-@parametrize_with_checks(CHECKED)
+#: Every check expected to fail, with the reason: the one place they are listed (the README repeats it).
+EXPECTED_FAILURES = {
+    "Perceptron": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "Rosenblatt's rule updates sample by sample: a sample repeated k times makes k updates at different "
+            "points of the run, a weight k makes one update k times as large. scikit-learn declares the same "
+            "for its own Perceptron."
+        ),
+    },
+}
+
+
+def expected_failures(estimator):
+    return EXPECTED_FAILURES.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(CHECKED, expected_failed_checks=expected_failures)
 def test_scikit_learn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # non-separable check data, on purpose

@@ -47,13 +47,15 @@ def train(
     initial_bias=None,
     shuffle=False,
     init_scale=0.5,
+    sample_weight=None,
 ):
     """Run the perceptron rule on X (n, d) with targets t in {0, 1}.
 
     The start is drawn from ``rng`` (a ``numpy.random.Generator``) uniformly in
     [−init_scale, init_scale], unless ``initial_weights``/``initial_bias`` are given (zeros
     reproduce the textbook's zero start). With ``shuffle`` the sample order of each epoch is
-    drawn from ``rng``; otherwise samples are visited in the order given.
+    drawn from ``rng``; otherwise samples are visited in the order given. ``sample_weight`` sᵢ
+    scales a sample's update, w ← w + α sᵢ (T − Y)x; samples of weight 0 are left out.
     """
     X = np.asarray(X)
     t = np.asarray(t).astype(np.int64).reshape(-1)
@@ -66,6 +68,7 @@ def train(
         w = np.array(initial_weights, dtype=dtype).reshape(d)
     b = dtype.type(rng.uniform(-init_scale, init_scale) if initial_bias is None else initial_bias)
     alpha = dtype.type(learning_rate)
+    s = np.ones(n, dtype=dtype) if sample_weight is None else np.asarray(sample_weight, dtype=dtype).reshape(n)
     result = PerceptronResult(weights=w, bias=b, converged=False, n_epochs=0, n_updates=0)
     result.trajectory.append((w.copy(), b))
     for _ in range(max_epochs):
@@ -74,8 +77,8 @@ def train(
         for i in order:
             x = X[i]
             y = 1 if x @ w + b >= 0 else 0
-            if y != t[i]:
-                step = alpha * dtype.type(t[i] - y)  # α(T − Y), kept in the data's dtype
+            if y != t[i] and s[i] > 0:
+                step = alpha * s[i] * dtype.type(t[i] - y)  # α sᵢ (T − Y), kept in the data's dtype
                 w += step * x
                 b += step
                 errors += 1

@@ -211,25 +211,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _sample_weights(self, sample_weight, X, t):
-        """Per-sample weights from ``sample_weight`` times ``class_weight`` (None if neither)."""
-        from sklearn.utils.class_weight import compute_sample_weight
-        from sklearn.utils.validation import _check_sample_weight
-
-        if sample_weight is None and self.class_weight is None:
-            return None
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if self.class_weight is not None:
-            if isinstance(self.class_weight, dict):
-                unknown = set(self.class_weight) - set(self.classes_.tolist())
-                if unknown:
-                    raise ValueError(f"class_weight has labels not in the data: {sorted(unknown, key=str)}")
-                by_index = {int(np.searchsorted(self.classes_, k)): v for k, v in self.class_weight.items()}
-                weights = weights * compute_sample_weight(by_index, t)
-            else:
-                weights = weights * compute_sample_weight("balanced", t)
-        if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
-            raise ValueError("sample_weight must be finite, non-negative and not all zero.")
-        return weights / weights.mean()  # only the ratios matter
+        return sample_weights(self, sample_weight, X, t)
 
     def _encode_known(self, y):
         y = np.asarray(y).reshape(-1)
@@ -267,6 +249,28 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def sample_weights(estimator, sample_weight, X, t):
+    """Per-sample weights from ``sample_weight`` times ``class_weight`` (None if neither)."""
+    from sklearn.utils.class_weight import compute_sample_weight
+    from sklearn.utils.validation import _check_sample_weight
+
+    if sample_weight is None and estimator.class_weight is None:
+        return None
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if estimator.class_weight is not None:
+        if isinstance(estimator.class_weight, dict):
+            unknown = set(estimator.class_weight) - set(estimator.classes_.tolist())
+            if unknown:
+                raise ValueError(f"class_weight has labels not in the data: {sorted(unknown, key=str)}")
+            by_index = {int(np.searchsorted(estimator.classes_, k)): v for k, v in estimator.class_weight.items()}
+            weights = weights * compute_sample_weight(by_index, t)
+        else:
+            weights = weights * compute_sample_weight("balanced", t)
+    if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
+        raise ValueError("sample_weight must be finite, non-negative and not all zero.")
+    return weights / weights.mean()  # only the ratios matter
 
 
 class _Stopper:

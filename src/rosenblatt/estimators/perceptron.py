@@ -3,7 +3,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import perceptron as rule
-from ._base import FLOAT_DTYPES, as_generator, check_choice, check_positive, encode_labels, warn_not_converged
+from ._base import (
+    FLOAT_DTYPES,
+    as_generator,
+    check_choice,
+    check_positive,
+    encode_labels,
+    sample_weights,
+    warn_not_converged,
+)
 
 
 class Perceptron(ClassifierMixin, BaseEstimator):
@@ -35,23 +43,52 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     errors_per_epoch_ (list; per class for k classes), trajectory_ ((w, b) after each epoch).
     """
 
-    def __init__(self, learning_rate=1.0, max_epochs=100, init="random", shuffle=True, random_state=0):
+    def __init__(
+        self,
+        learning_rate=1.0,
+        max_epochs=100,
+        init="random",
+        shuffle=True,
+        class_weight=None,
+        warm_start=False,
+        random_state=0,
+    ):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
         self.init = init
         self.shuffle = shuffle
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
+        """Run the rule on X and y; return self. ``sample_weight`` and ``class_weight`` scale each
+        sample's update; with ``warm_start`` the run starts from the current weights."""
         check_positive("learning_rate", self.learning_rate)
         check_positive("max_epochs", self.max_epochs, integer=True)
         check_choice("init", self.init, {"random", "zeros"})
-        X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES)
+        cw = self.class_weight
+        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
+            raise ValueError(
+                f"class_weight must be None, 'balanced' or a dict {{class: weight}}. Received: class_weight={cw!r}"
+            )
+        warm = self.warm_start and hasattr(self, "coef_")
+        previous = (self.classes_, self.coef_, self.intercept_) if warm else None
+        X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, reset=not warm)
         t = encode_labels(self, y)
+        if warm and not np.array_equal(previous[0], self.classes_):
+            raise ValueError(
+                f"warm_start needs the same classes as before, {previous[0].tolist()}; y has {self.classes_.tolist()}."
+            )
+        weights = sample_weights(self, sample_weight, X, t)
         rng = as_generator(self.random_state)
         binary = len(self.classes_) == 2
         targets = [t] if binary else [(t == k).astype(np.int64) for k in range(len(self.classes_))]
         zero = self.init == "zeros"
+        starts = [
+            (previous[1][k], previous[2][k]) if warm else (np.zeros(X.shape[1]), 0.0) if zero else (None, None)
+            for k in range(len(targets))
+        ]
         self.results_ = [
             rule.train(
                 X,
@@ -59,11 +96,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 self.learning_rate,
                 self.max_epochs,
                 rng,
-                initial_weights=np.zeros(X.shape[1]) if zero else None,
-                initial_bias=0.0 if zero else None,
+                initial_weights=w0,
+                initial_bias=b0,
                 shuffle=self.shuffle,
+                sample_weight=weights,
             )
-            for tk in targets
+            for tk, (w0, b0) in zip(targets, starts)
         ]
         self.coef_ = np.stack([r.weights for r in self.results_])
         self.intercept_ = np.array([r.bias for r in self.results_], dtype=X.dtype)
