@@ -33,8 +33,11 @@ def contenders(images, shape):
     small_cnn = ("conv 8 3x3 pad 1", "relu", "maxpool 2", "dense 32", "relu")
     rows = [
         ("Perceptron", Perceptron(random_state=0), SkPerceptron(random_state=0)),
-        ("MLP, 1 hidden layer of 64", MLPClassifier(hidden_layer_sizes=(64,), epochs=50, random_state=0),
-         SkMLP(hidden_layer_sizes=(64,), random_state=0)),
+        (
+            "MLP, 1 hidden layer of 64",
+            MLPClassifier(hidden_layer_sizes=(64,), epochs=50, random_state=0),
+            SkMLP(hidden_layer_sizes=(64,), random_state=0),
+        ),
     ]
     if images:
         layers = CNNClassifier().layers if shape[-1] >= 28 else small_cnn
@@ -48,6 +51,7 @@ def main():
     for name, X, y, images in data():
         flat = X.reshape(len(X), -1)
         for model, ours, theirs in contenders(images, X.shape):
+
             def score(est, inputs):
                 est = est if images else make_pipeline(StandardScaler(), est)
                 with warnings.catch_warnings():

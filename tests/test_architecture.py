@@ -19,6 +19,7 @@ ENGINE = [
     "training",
     "perceptron",
     "architecture",
+    "tracing",
 ]
 
 

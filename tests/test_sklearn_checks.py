@@ -13,7 +13,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from rosenblatt import CNNClassifier, MLPClassifier, Perceptron
 
-
 CHECKED = [
     Perceptron(),
     MLPClassifier(epochs=20, random_state=0),

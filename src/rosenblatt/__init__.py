@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from . import activations, functional, initializers, layers, losses, optimizers, perceptron, training  # noqa: E402
 from .model import Sequential  # noqa: E402
+from .tracing import trace  # noqa: E402
 
 _LAZY = {
     "Perceptron": "estimators",
@@ -26,6 +27,7 @@ _LAZY = {
 
 __all__ = [
     "Sequential",
+    "trace",
     "activations",
     "functional",
     "initializers",

@@ -101,6 +101,31 @@ def build_parser():
     predict.add_argument("model", metavar="MODEL", help="a model.npz written by 'rosenblatt train'")
     predict.add_argument("images", metavar="IMAGE", nargs="+", help="PNG or JPEG files")
     predict.set_defaults(func=cmd_predict)
+
+    explain = sub.add_parser(
+        "explain",
+        help="trace one backpropagation step of a 2-2-1 network, in numbers",
+        description="Run one forward and backward pass of a 2-2-1 network (Dense 2, activation, Dense 1 with a "
+        "sigmoid output and binary cross-entropy) on one XOR sample, and print z, a, f'(z), δ, ∂L/∂W, ∂L/∂b and "
+        "the gradient-descent update of every layer.",
+    )
+    explain.add_argument(
+        "--sample",
+        type=int,
+        nargs=2,
+        default=(1, 0),
+        metavar=("X1", "X2"),
+        help="the XOR input, two of 0/1 (default: 1 0, target 1)",
+    )
+    explain.add_argument(
+        "--activation",
+        choices=("sigmoid", "tanh", "relu"),
+        default="sigmoid",
+        help="the hidden layer's activation (default: sigmoid)",
+    )
+    explain.add_argument("--learning-rate", type=_positive_float, default=0.5, help="α (default: 0.5)")
+    explain.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the initial weights (default: 0)")
+    explain.set_defaults(func=cmd_explain)
     return parser
 
 
@@ -409,6 +434,28 @@ def cmd_predict(args):
     for path, p in zip(args.images, model.predict_proba(X)):
         k = int(np.argmax(p))
         print(f"{path:<{width}}  {model.classes_[k]}  {p[k]:.4f}")
+    return 0
+
+
+def cmd_explain(args):
+    from . import Sequential, trace
+    from . import layers as L
+
+    x = np.array(args.sample, dtype=np.float64)
+    if not set(args.sample) <= {0, 1}:
+        raise ValueError(f"--sample takes two of 0 and 1 (an XOR input). Received: {args.sample}")
+    target = float(x[0] != x[1])
+    model = Sequential(
+        [L.Dense(2, weight_initializer="glorot_uniform"), L.Activation(args.activation), L.Dense(1)],
+        seed=args.seed,
+        dtype="float64",
+    )
+    print(
+        f"A 2-2-1 network on the XOR sample x = ({args.sample[0]}, {args.sample[1]}), target {target:g}; "
+        f"hidden activation {args.activation}, sigmoid output, binary cross-entropy, seed {args.seed}."
+    )
+    print()
+    print(trace(model, x, [target], learning_rate=args.learning_rate))
     return 0
 
 
