@@ -1,5 +1,6 @@
 """The command line, end to end."""
 
+import io as stdio
 import subprocess
 import sys
 
@@ -262,3 +263,27 @@ def test_too_few_images_to_split(tmp_path, capsys):
     data = image_folder(tmp_path / "one", {"a": 1, "b": 5})
     code, _, err = run(capsys, "train", "--data", str(data), "--out", str(tmp_path / "out"))
     assert code == 2 and "needs at least 2 images to be split into train and test; class 'a' has 1." in err
+
+
+class FakeTerminal(stdio.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(capsys):
+    logs = {"loss": 0.5, "accuracy": 0.75, "time": 0.1}
+    shown, hidden = FakeTerminal(), stdio.StringIO()
+    for stream in (shown, hidden):
+        progress = cli.EpochProgress(3, stream=stream)
+        for batch in range(1, 5):
+            progress.on_batch(0, batch, 4)
+        progress(0, logs, None)
+    drawn = shown.getvalue()
+    assert "epoch 1/3:" in drawn and "/4 [" in drawn and "batch/s" in drawn  # tqdm drew its bar, then cleared it
+    assert hidden.getvalue() == ""  # not a terminal: no bar
+    assert capsys.readouterr().out.count("epoch 1/3  loss 0.5000  accuracy 0.7500") == 2
+
+
+def test_quiet_prints_no_epoch_lines(tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "--data", "textures", "--epochs", "2", "--quiet", "--out", str(tmp_path))
+    assert code == 0 and "epoch 1/2" not in out and "Test accuracy:" in out

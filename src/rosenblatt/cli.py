@@ -78,6 +78,9 @@ def build_parser():
     )
     train.add_argument("--out", default=None, metavar="FOLDER", help="output folder (default: runs/DATA-MODEL)")
     train.add_argument(
+        "--quiet", action="store_true", help="print no line per epoch and no progress bar, only the result"
+    )
+    train.add_argument(
         "--image-size",
         type=_positive_int,
         default=None,
@@ -282,12 +285,7 @@ def _train_network(args, X_train, y_train):
             f"No validation hold-out: class {str(classes[counts.argmin()])!r} has only {counts.min()} training "
             f"sample{'' if counts.min() == 1 else 's'} (it takes 10 of every class)."
         )
-    kwargs = dict(
-        batch_size=args.batch_size,
-        random_state=args.seed,
-        verbose=True,
-        validation_fraction=0.1 if validate else 0.0,
-    )
+    kwargs = dict(batch_size=args.batch_size, random_state=args.seed, validation_fraction=0.1 if validate else 0.0)
     if args.epochs is not None:
         kwargs["epochs"] = args.epochs
     if args.learning_rate is not None:
@@ -296,9 +294,10 @@ def _train_network(args, X_train, y_train):
     if isinstance(model, MLPClassifier) and len(X_train) < 40:
         model.set_params(batch_size=min(args.batch_size, len(X_train)))
     print(f"Model: {model!r}")
+    progress = [] if args.quiet else [EpochProgress(model.epochs)]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(X_train, y_train)
+        model.fit(X_train, y_train, callbacks=progress)
     print(model.model_.summary())
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
@@ -306,6 +305,31 @@ def _train_network(args, X_train, y_train):
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return model
+
+
+class EpochProgress:
+    """A progress bar over each epoch's batches (tqdm, only on a terminal), then the epoch's line."""
+
+    def __init__(self, epochs, stream=None):
+        self.epochs, self.stream, self.bar = epochs, stream or sys.stderr, None
+
+    def on_batch(self, epoch, batch, n_batches):
+        if self.bar is None and self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=n_batches, desc=f"epoch {epoch + 1}/{self.epochs}", leave=False, file=self.stream, unit="batch"
+            )
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def __call__(self, epoch, logs, model):
+        from .estimators._base import format_epoch
+
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        print(format_epoch(epoch, self.epochs, logs), flush=True)
 
 
 def _train_perceptron(args, X_train, y_train):

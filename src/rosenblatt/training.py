@@ -107,7 +107,8 @@ def fit(
     the global RNG is never used). The last batch keeps the samples left over, smaller than
     the rest; its loss counts in the epoch's mean in proportion to its size. Each callback is
     called as ``callback(epoch, logs, model)`` after every epoch and stops training by
-    returning True.
+    returning True; a callback with an ``on_batch(epoch, batch, n_batches)`` method is also told
+    of every batch (progress bars use it).
     """
     loss = losses_.get(loss)
     rng = np.random.default_rng() if rng is None else rng
@@ -118,6 +119,8 @@ def fit(
         model.build(X.shape[1:])  # with the model's own seed, as forward would
     pairs = model.parameter_vector()
     x_batch = np.empty((min(batch_size, n),) + X.shape[1:], dtype=X.dtype)  # reused for every batch
+    on_batch = [cb.on_batch for cb in callbacks if hasattr(cb, "on_batch")]
+    n_batches = -(-n // batch_size)
     for epoch in range(epoch_offset, epoch_offset + epochs):
         start = time.perf_counter()
         order = rng.permutation(n) if shuffle else np.arange(n)
@@ -138,6 +141,8 @@ def fit(
             total_loss += batch_loss * len(idx)
             acc = accuracy(out, yb, loss)
             total_correct += (acc or 0.0) * len(idx)
+            for hook in on_batch:
+                hook(epoch, i // batch_size + 1, n_batches)
         logs = {"loss": total_loss / n}
         if not np.isfinite(logs["loss"]):
             raise ValueError(
