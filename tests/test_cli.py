@@ -25,8 +25,17 @@ def test_default_train_then_predict(tmp_path, capsys):
     assert "epoch 15/15  loss" in out and "val_accuracy" in out
     accuracy = float(out.split("Test accuracy: ")[1].split()[0])
     assert accuracy >= 0.98
-    for name in ("model.npz", "filters.png", "feature_maps.png", "curves.png"):
+    for name in (
+        "model.npz",
+        "filters.png",
+        "feature_maps.png",
+        "curves.png",
+        "confusion_matrix.png",
+        "misclassified.png",
+        "report.html",
+    ):
         assert (out_dir / name).stat().st_size > 1000
+    check_report(out_dir / "report.html", accuracy)
     model = io.load_model(out_dir / "model.npz")
     assert model.metadata_["test_accuracy"] == accuracy
 
@@ -44,6 +53,33 @@ def test_default_train_then_predict(tmp_path, capsys):
     expected = [d.class_names[k] for k in d.y_test[:6]]
     assert sum(p == e for p, e in zip(predicted, expected)) >= 5
     assert all(0.5 <= float(line.split()[2]) <= 1 for line in lines)
+
+
+def check_report(path, accuracy):
+    """report.html is one self-contained page: every image is embedded and decodes as a PNG."""
+    import base64
+    import re
+    from io import BytesIO
+
+    page = path.read_text(encoding="utf-8")
+    sources = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    assert len(sources) == 5  # curves, confusion matrix, filters, feature maps, misclassified
+    for src in sources:
+        assert src.startswith("data:image/png;base64,")
+        with Image.open(BytesIO(base64.b64decode(src.split(",", 1)[1]))) as img:
+            img.verify()
+    assert not re.search(r'(src|href)="(?!data:)', page)  # nothing to fetch: no server, no network
+    for heading in (
+        "Settings",
+        "Data",
+        "Loss and accuracy per epoch",
+        "Confusion matrix (test data)",
+        "Learned filters",
+        "Feature maps of the first test image",
+        "Misclassified test images",
+    ):
+        assert f"<h2>{heading}</h2>" in page
+    assert f"{accuracy:.4f}</span> test accuracy" in page
 
 
 def test_perceptron_on_xor_says_not_separable(tmp_path, capsys):

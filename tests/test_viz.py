@@ -74,3 +74,16 @@ def test_decision_boundary_of_xor():
     assert isinstance(fig, Figure)
     with pytest.raises(ValueError, match=r"needs 2-D points.*Received: X.shape=\(4, 3\)"):
         viz.plot_decision_boundary(mlp, np.zeros((4, 3)), d.y_train)
+
+
+def test_confusion_matrix_and_misclassified(cnn):
+    model, d = cnn
+    pred = model.predict(d.X_test)
+    fig = viz.plot_confusion_matrix(d.y_test, pred)
+    counts = [int(t.get_text()) for t in fig.axes[0].texts]
+    assert sum(counts) == len(d.y_test) and counts[0] + counts[3] == int((pred == d.y_test).sum())
+    wrong = int((pred != d.y_test).sum())
+    fig = viz.plot_misclassified(d.X_test, d.y_test, pred)
+    assert len(image_axes(fig)) == min(16, wrong)
+    fig = viz.plot_misclassified(d.X_test, d.y_test, d.y_test)  # none wrong: says so
+    assert "no test image was misclassified" in fig.axes[0].texts[0].get_text()

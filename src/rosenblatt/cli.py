@@ -203,7 +203,7 @@ def _fold_standardization(model, mean, scale):
 
 
 def cmd_train(args):
-    from . import estimators, io, viz  # noqa: F401  (imported before the clock starts)
+    from . import estimators, io, report, viz  # noqa: F401  (imported before the clock starts)
 
     if args.out is not None:
         _check_out(args.out)
@@ -248,20 +248,48 @@ def cmd_train(args):
     meta.update(model=args.model, test_accuracy=accuracy)
     written = [os.path.join(out, "model.npz")]
     io.save_model(model, written[0], metadata=meta)
+    y_pred = model.predict(X_test)
+    figures = {}  # file name -> (heading in the report, Figure)
     if args.model == "perceptron":
-        written.append(os.path.join(out, "errors.png"))
-        _plot_errors(model, written[-1])
+        figures["errors.png"] = ("Errors per epoch", _plot_errors(model))
     else:
-        written.append(os.path.join(out, "curves.png"))
-        viz.plot_history(model.history_, written[-1])
+        figures["curves.png"] = ("Loss and accuracy per epoch", viz.plot_history(model.history_))
+    figures["confusion_matrix.png"] = ("Confusion matrix (test data)", viz.plot_confusion_matrix(y_test, y_pred, names))
     if args.model == "cnn":
-        written.append(os.path.join(out, "filters.png"))
-        viz.plot_filters(model, written[-1])
-        written.append(os.path.join(out, "feature_maps.png"))
-        viz.plot_feature_maps(model, X_test[0], written[-1])
+        figures["filters.png"] = ("Learned filters", viz.plot_filters(model))
+        figures["feature_maps.png"] = ("Feature maps of the first test image", viz.plot_feature_maps(model, X_test[0]))
+    if data.is_image:
+        figures["misclassified.png"] = (
+            "Misclassified test images",
+            viz.plot_misclassified(data.X_test, y_test, y_pred),
+        )
     if X_train.ndim == 2 and X_train.shape[1] == 2:
-        written.append(os.path.join(out, "decision_boundary.png"))
-        viz.plot_decision_boundary(model, X_train, y_train, written[-1])
+        figures["decision_boundary.png"] = ("Decision boundary", viz.plot_decision_boundary(model, X_train, y_train))
+    pictures = {}
+    for name, (heading, fig) in figures.items():
+        png = viz.png_bytes(fig)
+        io.atomic_write_bytes(os.path.join(out, name), png)
+        written.append(os.path.join(out, name))
+        pictures[heading] = png
+    written.append(os.path.join(out, "report.html"))
+    report.write(
+        written[-1],
+        f"rosenblatt: {args.model} on {data.name}",
+        settings={"model": repr(model), **{k: v for k, v in vars(args).items() if k not in ("func", "command")}},
+        data={
+            "dataset": data.description,
+            "training samples": len(X_train),
+            "test samples": len(X_test),
+            "classes": ", ".join(names),
+            "input shape": str(data.X_train.shape[1:]),
+        },
+        metrics={
+            "test accuracy": f"{accuracy:.4f}",
+            "correct": f"{int((y_pred == y_test).sum())}/{len(y_test)}",
+            "training time": f"{seconds:.1f} s",
+        },
+        pictures=pictures,
+    )
     print("Wrote " + ", ".join(written))
     if args.model == "perceptron":  # the verdict comes last
         _report_perceptron(model, X_train, y_train)
@@ -381,7 +409,7 @@ def _report_perceptron(model, X_train, y_train):
             )
 
 
-def _plot_errors(model, path):
+def _plot_errors(model, path=None):
     from matplotlib.figure import Figure
 
     from .viz import _save
@@ -404,7 +432,7 @@ def _plot_errors(model, path):
     ax.grid(alpha=0.3)
     if len(series) > 1:
         ax.legend(fontsize=7)
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def _image_shape(model, path):

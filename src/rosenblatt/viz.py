@@ -13,15 +13,20 @@ def _figure(width, height):
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def png_bytes(fig):
+    """The figure as PNG bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
 def _save(fig, path):
     if path is not None:
-        import io
-
         from .io import atomic_write_bytes
 
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110)
-        atomic_write_bytes(path, buffer.getvalue())
+        atomic_write_bytes(path, png_bytes(fig))
     return fig
 
 
@@ -177,3 +182,31 @@ def plot_decision_boundary(estimator, X, y, path=None, resolution=300, ax=None):
     ax.legend(title="class", fontsize=8)
     ax.set_title(type(estimator).__name__, fontsize=9)
     return _save(fig, path) if fig is not None else ax.figure
+
+
+def plot_confusion_matrix(y_true, y_pred, labels=None, path=None):
+    """Counts of each (true class, predicted class) pair, drawn by scikit-learn's display."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig = _figure(4.2, 3.8)
+    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, labels=labels, ax=fig.subplots(), colorbar=False)
+    return _save(fig, path)
+
+
+def plot_misclassified(images, y_true, y_pred, path=None, limit=16):
+    """Up to ``limit`` of the images (n, c, h, w) the model got wrong, titled "true → predicted"."""
+    images, y_true, y_pred = np.asarray(images), np.asarray(y_true), np.asarray(y_pred)
+    wrong = np.flatnonzero(y_true != y_pred)[:limit]
+    cols = max(1, min(8, len(wrong)))
+    rows = max(1, -(-len(wrong) // cols))
+    fig = _figure(max(3.0, 1.2 * cols + 0.4), max(2.0, 1.35 * rows + 0.3))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    if not len(wrong):
+        axes[0, 0].text(0.5, 0.5, "no test image was misclassified", ha="center", va="center")
+    for ax, i in zip(axes.flat, wrong):
+        img = images[i].transpose(1, 2, 0) if images[i].shape[0] == 3 else images[i][0]
+        ax.imshow(scale_to_unit(img), cmap=None if images[i].shape[0] == 3 else "gray", vmin=0, vmax=1)
+        ax.set_title(f"{y_true[i]} → {y_pred[i]}", fontsize=8)
+    return _save(fig, path)
