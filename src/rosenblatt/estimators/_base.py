@@ -59,6 +59,22 @@ def encode_labels(estimator, y):
 FLOAT_DTYPES = [np.float32, np.float64]
 
 
+#: The parameters both networks share, for their docstrings.
+TRAINING_PARAMETERS_DOC = """    early_stopping : bool, default False
+        Stop when the validation accuracy has not risen by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the best weights (the validation set: ``validation_data``, or
+        ``validation_fraction`` of the data, 0.1 if that is 0).
+    tol : float, default 1e-4
+    n_iter_no_change : int, default 10
+        Without early stopping, training stops when the training loss has not fallen by ``tol``
+        for this many epochs; reaching ``epochs`` first gives a ``ConvergenceWarning``.
+    class_weight : None, "balanced" or dict {class: weight}
+        Weights of each class's samples in the loss and its gradient.
+    warm_start : bool, default False
+        ``fit`` continues from the current weights instead of starting afresh.
+"""
+
+
 class NetworkClassifier(ClassifierMixin, BaseEstimator):
     """Base of ``MLPClassifier`` and ``CNNClassifier``: a ``Sequential`` network ending in one
     logit (sigmoid + binary cross-entropy) for two classes, or k logits (softmax + softmax

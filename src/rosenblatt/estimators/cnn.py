@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.utils.validation import check_array, check_X_y, validate_data
 
 from .. import architecture
-from ._base import FLOAT_DTYPES, NetworkClassifier
+from ._base import FLOAT_DTYPES, TRAINING_PARAMETERS_DOC, NetworkClassifier
 
 DEFAULT_LAYERS = ("conv 8 3x3 pad 1", "relu", "maxpool 2", "conv 16 3x3 pad 1", "relu", "maxpool 2", "dense 64", "relu")
 
@@ -29,18 +29,7 @@ class CNNClassifier(NetworkClassifier):
     epochs : int, default 15
     batch_size : int, default 32
     validation_fraction : float, default 0.0
-    early_stopping : bool, default False
-        Stop when the validation accuracy has not risen by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the best weights (the validation set: ``validation_data``, or
-        ``validation_fraction`` of the data, 0.1 if that is 0).
-    tol : float, default 1e-4
-    n_iter_no_change : int, default 10
-        Without early stopping, training stops when the training loss has not fallen by ``tol``
-        for this many epochs; reaching ``epochs`` first gives a ``ConvergenceWarning``.
-    class_weight : None, "balanced" or dict {class: weight}
-        Weights of each class's samples in the loss and its gradient.
-    warm_start : bool, default False
-        ``fit`` continues from the current weights instead of starting afresh.
+    TRAINING_PARAMETERS
     random_state : int, RandomState, Generator or None
     verbose : bool, default False
 
@@ -153,3 +142,6 @@ class CNNClassifier(NetworkClassifier):
         from ..layers import Conv2D
 
         return [layer for layer in self.model_.layers if isinstance(layer, Conv2D)]
+
+
+CNNClassifier.__doc__ = CNNClassifier.__doc__.replace("    TRAINING_PARAMETERS\n", TRAINING_PARAMETERS_DOC)

@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ..layers import Activation, Dense
-from ._base import FLOAT_DTYPES, NetworkClassifier, check_choice
+from ._base import FLOAT_DTYPES, TRAINING_PARAMETERS_DOC, NetworkClassifier, check_choice
 
 
 class MLPClassifier(NetworkClassifier):
@@ -23,18 +23,7 @@ class MLPClassifier(NetworkClassifier):
     batch_size : int, default 32
     validation_fraction : float, default 0.0
         Share of the training data held out to report ``val_loss``/``val_accuracy``.
-    early_stopping : bool, default False
-        Stop when the validation accuracy has not risen by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the best weights (the validation set: ``validation_data``, or
-        ``validation_fraction`` of the data, 0.1 if that is 0).
-    tol : float, default 1e-4
-    n_iter_no_change : int, default 10
-        Without early stopping, training stops when the training loss has not fallen by ``tol``
-        for this many epochs; reaching ``epochs`` first gives a ``ConvergenceWarning``.
-    class_weight : None, "balanced" or dict {class: weight}
-        Weights of each class's samples in the loss and its gradient.
-    warm_start : bool, default False
-        ``fit`` continues from the current weights instead of starting afresh.
+    TRAINING_PARAMETERS
     random_state : int, RandomState, Generator or None
         Seeds the initial weights, the hold-out split and the batch order.
     verbose : bool, default False
@@ -115,3 +104,6 @@ class MLPClassifier(NetworkClassifier):
     @property
     def intercepts_(self):
         return [layer.params["bias"] for layer in self.model_.layers if isinstance(layer, Dense)]
+
+
+MLPClassifier.__doc__ = MLPClassifier.__doc__.replace("    TRAINING_PARAMETERS\n", TRAINING_PARAMETERS_DOC)
