@@ -78,7 +78,7 @@ def build_parser():
     )
     train.add_argument("--out", default=None, metavar="FOLDER", help="output folder (default: runs/DATA-MODEL)")
     train.add_argument(
-        "--quiet", action="store_true", help="print no line per epoch and no progress bar, only the result"
+        "--quiet", action="store_true", help="print no line per epoch and no progress bar"
     )
     train.add_argument(
         "--image-size",
