@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench install install-test clean
+.PHONY: demo test bench install install-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/rosenblatt train
 
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest
+
+# The report test renders report.html in headless Chromium, from the system's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  (echo "make test needs Chromium for the report test: install the chromium package (as root: apt-get install chromium)"; exit 1)
 
 bench: install-test
 	$(BIN)/python benchmarks/run.py --profile

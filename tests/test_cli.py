@@ -323,3 +323,22 @@ def test_progress_bar_only_on_a_terminal(capsys):
 def test_quiet_prints_no_epoch_lines(tmp_path, capsys):
     code, out, _ = run(capsys, "train", "--data", "textures", "--epochs", "2", "--quiet", "--out", str(tmp_path))
     assert code == 0 and "epoch 1/2" not in out and "Test accuracy:" in out
+
+
+def test_animate_writes_gifs(tmp_path, capsys):
+    from PIL import Image
+
+    code, out, _ = run(
+        capsys, "train", "--data", "textures", "--epochs", "3", "--animate", "--quiet", "--out", str(tmp_path / "cnn")
+    )
+    assert code == 0
+    with Image.open(tmp_path / "cnn" / "filters.gif") as gif:
+        assert gif.n_frames == 2  # one per epoch
+    code, out, _ = run(
+        capsys, "train", "--model", "perceptron", "--data", "and", "--animate", "--out", str(tmp_path / "p")
+    )
+    assert code == 0 and (tmp_path / "p" / "perceptron.gif").exists()
+    code, out, _ = run(
+        capsys, "train", "--model", "mlp", "--data", "xor", "--epochs", "5", "--animate", "--out", str(tmp_path / "m")
+    )
+    assert code == 0 and "nothing to animate here" in out

@@ -87,3 +87,23 @@ def test_confusion_matrix_and_misclassified(cnn):
     assert len(image_axes(fig)) == min(16, wrong)
     fig = viz.plot_misclassified(d.X_test, d.y_test, d.y_test)  # none wrong: says so
     assert "no test image was misclassified" in fig.axes[0].texts[0].get_text()
+
+
+def test_animations(cnn, tmp_path):
+    from PIL import Image
+
+    d = datasets.load("and")
+    from rosenblatt import Perceptron
+
+    p = Perceptron(random_state=1).fit(d.X_train, d.y_train)
+    assert viz.animate_perceptron(p, d.X_train, d.y_train, tmp_path / "p.gif") == p.n_iter_ + 1
+    with Image.open(tmp_path / "p.gif") as gif:
+        assert gif.n_frames == p.n_iter_ + 1
+        first = np.asarray(gif.convert("RGB"))
+        gif.seek(gif.n_frames - 1)
+        assert not np.array_equal(first, np.asarray(gif.convert("RGB")))  # the line moved
+    model, _ = cnn
+    snapshots = [viz.conv_weights(model), [(i, w + 0.1 * np.sign(w)) for i, w in viz.conv_weights(model)]]
+    assert viz.animate_filters(snapshots, tmp_path / "f.gif") == 2
+    with pytest.raises(ValueError, match="animate_perceptron draws 2-D data"):
+        viz.animate_perceptron(p, np.zeros((4, 3)), d.y_train, tmp_path / "x.gif")

@@ -78,8 +78,12 @@ def build_parser():
     )
     train.add_argument("--out", default=None, metavar="FOLDER", help="output folder (default: runs/DATA-MODEL)")
     train.add_argument(
-        "--quiet", action="store_true", help="print no line per epoch and no progress bar"
+        "--animate",
+        action="store_true",
+        help="also write animations: filters.gif (a CNN's filters after each epoch) or perceptron.gif "
+        "(the perceptron's decision line after each epoch, on 2-D data)",
     )
+    train.add_argument("--quiet", action="store_true", help="print no line per epoch and no progress bar")
     train.add_argument(
         "--image-size",
         type=_positive_int,
@@ -234,7 +238,7 @@ def cmd_train(args):
     if args.model == "perceptron":
         model = _train_perceptron(args, X_train, y_train)
     else:
-        model = _train_network(args, X_fit, y_train)
+        model, snapshots = _train_network(args, X_fit, y_train)
     if standardize:
         _fold_standardization(model, mean, scale)
     seconds = time.perf_counter() - start
@@ -271,6 +275,17 @@ def cmd_train(args):
         io.atomic_write_bytes(os.path.join(out, name), png)
         written.append(os.path.join(out, name))
         pictures[heading] = png
+    if args.animate:
+        if args.model == "cnn":
+            written.append(os.path.join(out, "filters.gif"))
+            viz.animate_filters(snapshots, written[-1])
+        elif args.model == "perceptron" and X_train.ndim == 2 and X_train.shape[1] == 2 and len(names) == 2:
+            written.append(os.path.join(out, "perceptron.gif"))
+            viz.animate_perceptron(model, X_train, y_train, written[-1])
+        else:
+            print(
+                "Note: --animate draws a CNN's filters or a two-class perceptron on 2-D data; nothing to animate here."
+            )
     written.append(os.path.join(out, "report.html"))
     report.write(
         written[-1],
@@ -323,6 +338,11 @@ def _train_network(args, X_train, y_train):
         model.set_params(batch_size=min(args.batch_size, len(X_train)))
     print(f"Model: {model!r}")
     progress = [] if args.quiet else [EpochProgress(model.epochs)]
+    snapshots = []
+    if getattr(args, "animate", False) and args.model == "cnn":
+        from . import viz
+
+        progress.append(lambda epoch, logs, m: snapshots.append(viz.conv_weights(m)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         model.fit(X_train, y_train, callbacks=progress)
@@ -332,7 +352,7 @@ def _train_network(args, X_train, y_train):
             print(f"Note: {w.message}")
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    return model
+    return model, snapshots
 
 
 class EpochProgress:

@@ -50,23 +50,34 @@ def scale_to_unit(a):
     return (a - lo) / (hi - lo)
 
 
-def plot_filters(model, path=None):
+def conv_weights(model):
+    """[(layer index, weight copy)] of every Conv2D layer of a model or fitted CNNClassifier."""
+    from .layers import Conv2D
+
+    return [
+        (i, layer.params["weight"].copy())
+        for i, layer in enumerate(_network(model).layers)
+        if isinstance(layer, Conv2D)
+    ]
+
+
+def plot_filters(model, path=None, title=None):
     """Every learned filter of every Conv2D layer, one grid per layer.
 
     Row f, column c shows weight[f, c] (filter f's kernel on input channel c), each scaled to
-    its own range, dark = most negative, light = most positive.
+    its own range, dark = most negative, light = most positive. ``model`` may also be the list
+    that ``conv_weights`` returns (a snapshot taken during training).
     """
-    from .layers import Conv2D
-
-    convs = [(i, layer) for i, layer in enumerate(_network(model).layers) if isinstance(layer, Conv2D)]
+    convs = model if isinstance(model, list) else conv_weights(model)
     if not convs:
         raise ValueError("The model has no Conv2D layer, so there are no filters to draw.")
-    grids = [_filter_grid(layer.params["weight"]) for _, layer in convs]
+    grids = [_filter_grid(w) for _, w in convs]
     cols = max(g[1] for g in grids)
     fig = _figure(max(3.5, 0.55 * cols + 1.0), sum(0.55 * g[0] + 0.5 for g in grids) + 0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
     subfigs = fig.subfigures(len(convs), 1, height_ratios=[g[0] + 1 for g in grids], squeeze=False)
-    for sub, (index, layer), (nrows, ncols, cells) in zip(subfigs[:, 0], convs, grids):
-        w = layer.params["weight"]
+    for sub, (index, w), (nrows, ncols, cells) in zip(subfigs[:, 0], convs, grids):
         f, c = w.shape[:2]
         sub.suptitle(
             f"Layer {index}: Conv2D, {f} filters x {c} input channel{'s' if c > 1 else ''} ({w.shape[2]}x{w.shape[3]})",
@@ -210,3 +221,70 @@ def plot_misclassified(images, y_true, y_pred, path=None, limit=16):
         ax.imshow(scale_to_unit(img), cmap=None if images[i].shape[0] == 3 else "gray", vmin=0, vmax=1)
         ax.set_title(f"{y_true[i]} → {y_pred[i]}", fontsize=8)
     return _save(fig, path)
+
+
+def save_gif(figures, path, seconds_per_frame=0.6):
+    """Write figures as the frames of a looping GIF (Pillow), atomically; return the frame count."""
+    import io
+
+    from PIL import Image
+
+    from .io import atomic_write_bytes
+
+    frames = [Image.open(io.BytesIO(png_bytes(fig))).convert("RGB") for fig in figures]
+    if not frames:
+        raise ValueError("save_gif needs at least one figure.")
+    size = frames[0].size
+    frames = [f if f.size == size else f.resize(size) for f in frames]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=int(seconds_per_frame * 1000), loop=0
+    )
+    atomic_write_bytes(path, buffer.getvalue())
+    return len(frames)
+
+
+def animate_perceptron(perceptron, X, y, path):
+    """The perceptron's decision line w·x + b = 0 after each epoch, as a GIF (2-D data)."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"animate_perceptron draws 2-D data, X of shape (n, 2). Received: X.shape={X.shape}")
+    trajectory = perceptron.trajectory_
+    if trajectory and isinstance(trajectory[0], list):
+        raise ValueError("animate_perceptron draws a two-class perceptron.")
+    pad = 0.5
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    errors = [None] + list(perceptron.errors_per_epoch_)
+    figures = []
+    for epoch, (w, b) in enumerate(trajectory):
+        fig = _figure(4.2, 4)
+        ax = fig.subplots()
+        for k, c in enumerate(perceptron.classes_):
+            pts = X[y == c]
+            ax.scatter(
+                pts[:, 0],
+                pts[:, 1],
+                s=50,
+                edgecolor="black",
+                label=str(c),
+                color=["tab:blue", "tab:red"][k % 2],
+                zorder=3,
+            )
+        xs = np.array([lo[0], hi[0]])
+        if abs(w[1]) > 1e-12:
+            ax.plot(xs, -(w[0] * xs + b) / w[1], color="black")
+        elif abs(w[0]) > 1e-12:
+            ax.axvline(-b / w[0], color="black")
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.legend(fontsize=8, loc="upper left")
+        label = "start" if epoch == 0 else f"after epoch {epoch}: {errors[epoch]} error(s)"
+        ax.set_title(f"Perceptron, {label}", fontsize=9)
+        figures.append(fig)
+    return save_gif(figures, path)
+
+
+def animate_filters(snapshots, path):
+    """The filters of every Conv2D layer after each epoch, as a GIF; ``snapshots`` is a list of
+    ``conv_weights`` results, one per epoch."""
+    return save_gif([plot_filters(s, title=f"after epoch {k + 1}") for k, s in enumerate(snapshots)], path)
