@@ -329,7 +329,7 @@ def test_animate_writes_gifs(tmp_path, capsys):
     from PIL import Image
 
     code, out, _ = run(
-        capsys, "train", "--data", "textures", "--epochs", "3", "--animate", "--quiet", "--out", str(tmp_path / "cnn")
+        capsys, "train", "--data", "textures", "--epochs", "2", "--animate", "--quiet", "--out", str(tmp_path / "cnn")
     )
     assert code == 0
     with Image.open(tmp_path / "cnn" / "filters.gif") as gif:
