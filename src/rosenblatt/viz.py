@@ -158,6 +158,14 @@ def plot_history(history, path=None):
     return _save(fig, path)
 
 
+def _scatter_classes(ax, X, y, classes):
+    """The 2-D points of each class, in its own colour, above whatever the axes already show."""
+    for k, c in enumerate(classes):
+        pts = X[y == c]
+        colour = ["tab:blue", "tab:red", "tab:green", "tab:orange"][k % 4]
+        ax.scatter(pts[:, 0], pts[:, 1], s=45, edgecolor="black", label=str(c), color=colour, zorder=3)
+
+
 def plot_decision_boundary(estimator, X, y, path=None, resolution=300, ax=None):
     """The classes an estimator gives each point of the plane, with the data on top (2-D X)."""
     X, y = np.asarray(X), np.asarray(y)
@@ -180,16 +188,7 @@ def plot_decision_boundary(estimator, X, y, path=None, resolution=300, ax=None):
         fig = _figure(4.5, 4)
         ax = fig.subplots()
     ax.contourf(gx, gy, regions, levels=np.arange(len(classes) + 1) - 0.5, cmap="coolwarm", alpha=0.35)
-    for k, c in enumerate(classes):
-        pts = X[y == c]
-        ax.scatter(
-            pts[:, 0],
-            pts[:, 1],
-            s=40,
-            edgecolor="black",
-            label=str(c),
-            color=["tab:blue", "tab:red", "tab:green", "tab:orange"][k % 4],
-        )
+    _scatter_classes(ax, X, y, classes)
     ax.legend(title="class", fontsize=8)
     ax.set_title(type(estimator).__name__, fontsize=9)
     return _save(fig, path) if fig is not None else ax.figure
@@ -259,17 +258,7 @@ def animate_perceptron(perceptron, X, y, path):
     for epoch, (w, b) in enumerate(trajectory):
         fig = _figure(4.2, 4)
         ax = fig.subplots()
-        for k, c in enumerate(perceptron.classes_):
-            pts = X[y == c]
-            ax.scatter(
-                pts[:, 0],
-                pts[:, 1],
-                s=50,
-                edgecolor="black",
-                label=str(c),
-                color=["tab:blue", "tab:red"][k % 2],
-                zorder=3,
-            )
+        _scatter_classes(ax, X, y, perceptron.classes_)
         xs = np.array([lo[0], hi[0]])
         if abs(w[1]) > 1e-12:
             ax.plot(xs, -(w[0] * xs + b) / w[1], color="black")
