@@ -4,6 +4,7 @@ import torch
 
 from rosenblatt import layers as L
 from rosenblatt import losses, optimizers, training
+from rosenblatt.layers import reference as R
 from rosenblatt.model import Sequential
 
 
@@ -96,6 +97,29 @@ def test_optimizers_follow_torch(name, rng):
         tw.grad = torch.tensor(g)
         theirs.step()
         np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_adam_zeroes_moments_about_to_turn_subnormal_and_still_follows_torch():
+    """One gradient, then zeros: the first moment shrinks by β₁ a step and falls below the
+    smallest normal float32 after some 830 steps. PyTorch keeps the subnormal values (slow to
+    compute with); ours become zero, and the weights agree all the same."""
+    w = np.array([1.0, -2.0, 0.5, 3.0], dtype=np.float32)
+    g = np.array([1.0, 1e-3, 0.0, -0.2], dtype=np.float32)
+    tw = torch.tensor(w.copy(), requires_grad=True)
+    ours, theirs = optimizers.Adam(0.01), torch.optim.Adam([tw], lr=0.01)
+    zero = np.zeros_like(g)
+    for step in range(900):
+        grad = g if step == 0 else zero
+        ours.step([(w, grad)])
+        tw.grad = torch.tensor(grad)
+        theirs.step()
+    tiny = np.finfo(np.float32).smallest_normal
+    exp_avg = theirs.state[tw]["exp_avg"].numpy()
+    assert np.count_nonzero((exp_avg != 0) & (np.abs(exp_avg) < tiny)) == 3  # PyTorch's are subnormal
+    m, v, _ = ours.state[0]
+    np.testing.assert_array_equal(m, 0)
+    assert np.all(v[[0, 1, 3]] > 0)  # the second moment decays far more slowly: untouched
+    np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-6)
 
 
 class Recorder(optimizers.SGD):
@@ -250,6 +274,30 @@ def test_relu_folded_into_maxpool_gives_the_same_gradients(rng):
     np.testing.assert_allclose(d, dx, rtol=1e-10, atol=1e-14)
     for (_, g), g_folded in zip(model.parameters(), grads):
         np.testing.assert_allclose(g, g_folded, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("pool, stride", [(2, 2), (3, 2), (16, 16)])
+def test_relu_folded_into_maxpool_with_ties_and_non_positive_windows(pool, stride, rng):
+    """Values in {-1, 0, 1}: windows hold their maximum several times, or only zeros and
+    negatives (where the folded ReLU passes no gradient). A 16×16 pool has 256 positions,
+    more than one byte can index."""
+    channels = 3
+    conv = L.Conv2D(channels, 1)
+    model = Sequential([conv, L.ReLU(), L.MaxPool2D(pool, stride)], dtype="float64")
+    model.build((channels, 32, 32))
+    conv.params["weight"][...] = np.eye(channels)[:, :, None, None]  # the identity: z = x
+    assert model._steps[0][1] == "folded"
+    X = rng.integers(-1, 2, size=(4, channels, 32, 32)).astype(np.float64)
+    X[0] = -1.0  # every window of this sample is negative
+    out = model.forward(X)
+    dout = rng.normal(size=out.shape)
+    dx = model.backward(dout)
+    relu = np.maximum(X, 0)
+    expected = R.maxpool2d_forward(relu, model.layers[2].pool_size, model.layers[2].stride)
+    np.testing.assert_array_equal(out, expected)
+    routed = R.maxpool2d_backward(dout, relu, model.layers[2].pool_size, model.layers[2].stride)
+    np.testing.assert_allclose(dx, routed * (X > 0), rtol=1e-12, atol=1e-15)  # overlapping windows add up
+    assert not dx[0].any()
 
 
 def test_prediction_forward_matches_training_forward_and_refuses_backward(rng):

@@ -4,6 +4,8 @@ The conventions match PyTorch's ``torch.optim`` so that the same hyperparameters
 same trajectory.
 """
 
+import math
+
 import numpy as np
 
 
@@ -74,6 +76,9 @@ class Adam(Optimizer):
         self.t += 1
         super().step(pairs)
 
+    #: Every this many steps, moments too small to stay normal floats are set to zero (see _flush).
+    FLUSH_EVERY = 8
+
     def _update(self, i, param, grad):
         """The same arithmetic in fewer passes over memory (the update is memory-bound): keep
         m' = m/(1 − β₁) and v' = v/(1 − β₂), which obey m' ← β₁m' + g and v' ← β₂v' + g², and
@@ -82,17 +87,41 @@ class Adam(Optimizer):
         if i not in self.state:
             self.state[i] = (np.zeros_like(param), np.zeros_like(param), np.empty_like(param))
         m, v, tmp = self.state[i]
+        if self.t % self.FLUSH_EVERY == 1:
+            self._flush(m, self.beta_1, tmp)
+            self._flush(v, self.beta_2, tmp)
         m *= self.beta_1
         m += grad
         np.multiply(grad, grad, out=tmp)
         v *= self.beta_2
         v += tmp
-        r = np.sqrt((1 - self.beta_2) / (1 - self.beta_2**self.t))
+        # r is a Python float: a float64 NumPy scalar would make float32 updates run in float64.
+        r = math.sqrt((1 - self.beta_2) / (1 - self.beta_2**self.t))
         np.sqrt(v, out=tmp)
         tmp += self.epsilon / r
         np.divide(m, tmp, out=tmp)
         tmp *= self.learning_rate * (1 - self.beta_1) / ((1 - self.beta_1**self.t) * r)
         param -= tmp
+
+    def _flush(self, moment, beta, scratch):
+        """Set to zero the moments that the next FLUSH_EVERY decays would make subnormal.
+
+        A weight whose gradient stays zero for a while (a pixel that is blank in most images)
+        keeps a moment that shrinks by β every step until it falls below the smallest normal
+        float (1.2e-38 in float32). Arithmetic on such subnormal numbers is many times slower
+        on x86 CPUs: a pass over the moments took five times as long, and a 784-128-1 MLP's
+        epoch on MNIST a fifth longer. Zeroing them changes no weight that a float32 can tell
+        apart: with the default ε their share of an update is below 1e-30 of the learning
+        rate. Moments that are exactly zero are left alone.
+        """
+        # (β is taken as at least 1/2: a smaller β replaces most of a moment every step anyway,
+        # and the threshold stays below 256 times the smallest normal float)
+        threshold = np.finfo(moment.dtype).smallest_normal / max(beta, 0.5) ** self.FLUSH_EVERY
+        np.abs(moment, out=scratch)
+        small = scratch < threshold
+        small &= scratch > 0
+        if small.any():
+            moment[small] = 0
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

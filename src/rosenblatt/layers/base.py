@@ -65,7 +65,7 @@ class Layer:
     def backward(self, dout):
         raise NotImplementedError
 
-    def _buffer(self, name, shape, dtype, zero=False, shared=False):
+    def _buffer(self, name, shape, dtype, zero=False, shared=False, fill=None):
         """A scratch array reused from call to call, so that the hot path allocates nothing.
 
         Storage grows to the largest size asked for and smaller requests (the last, partial
@@ -73,7 +73,8 @@ class Layer:
         public ``forward``/``backward`` always hand back fresh arrays. With ``zero`` the array is
         zeroed whenever its shape changes (padding borders, which are never written, stay zero).
         ``shared`` buffers live in the workspace a ``Sequential`` model shares between its
-        layers, for scratch that is dead once the call returns.
+        layers, for scratch that is dead once the call returns. With ``fill`` the array is
+        filled with that value when it is first made (a constant that is only ever read).
         """
         pool = self.__dict__.get("_workspace") if shared else None
         if pool is None:
@@ -83,6 +84,8 @@ class Layer:
         storage, last_shape = pool.get(key, (None, None))
         if storage is None or storage.size < size:
             storage = np.zeros(size, dtype=dtype) if zero else np.empty(size, dtype=dtype)
+            if fill is not None:
+                storage[...] = fill
             last_shape = shape
         elif zero and last_shape != shape:
             storage[:size] = 0

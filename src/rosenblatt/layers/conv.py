@@ -113,13 +113,17 @@ class Conv2D(Layer):
         weight = self._weight_matrix()
         z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
         k = kh * kw * c
+        # The bias repeated along an output row: adding it row by row runs one long inner
+        # loop per row instead of one loop of `filters` elements per pixel.
+        bias_row = np.tile(self.params["bias"], wo)
         for part in self._chunks(n, ho * wo, k * x.itemsize):
             rows = (part.stop - part.start) * ho * wo
             cols = F.im2col(
                 x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
             )
-            np.matmul(cols, weight, out=z[part].reshape(rows, self.filters))
-        z += self.params["bias"]
+            zp = np.matmul(cols, weight, out=z[part].reshape(rows, self.filters))
+            zp = zp.reshape(-1, bias_row.size)
+            zp += bias_row  # while the chunk's output is still in cache
         return z.reshape(n, ho, wo, self.filters)
 
     def _backward(self, dout, input_gradient=True):
@@ -139,7 +143,10 @@ class Conv2D(Layer):
             )
             dw += np.matmul(cols.T, delta[part].reshape(rows, f), out=part_dw)
         self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
-        np.sum(delta, axis=(0, 1), out=self.grads["bias"])
+        # ∂L/∂b = Σ δ over every pixel of every sample: 1ᵀδ, a matrix-vector product for the
+        # BLAS (a NumPy sum over the leading axes would run one short loop per pixel).
+        ones = self._buffer("ones", (n * ho * wo,), dout.dtype, fill=1)
+        np.matmul(ones, delta.reshape(-1, f), out=self.grads["bias"])
         if not input_gradient:
             return None
         if self.stride == (1, 1) and ph < kh and pw < kw:

@@ -73,39 +73,50 @@ class MaxPool2D(_Pool2D):
     The window is scanned position by position over the whole batch at once (kh·kw passes),
     keeping the running maximum and the position it came from. In a ``Sequential`` model a
     ReLU right before the pooling is folded into it: max(relu(x)) = relu(max(x)), so the ReLU
-    runs on the pooled output, a quarter of the size for 2×2 pools, and its derivative (1
-    where the maximum is positive) masks the gradient before it is routed back.
+    runs on the pooled output, a quarter of the size for 2×2 pools, and its derivative (0
+    where the maximum is not positive) is recorded as a position that no pixel has, so that
+    the backward pass routes nothing from those windows.
     """
+
+    def _index_dtype(self):
+        """The smallest unsigned type that holds every window position and the "none" mark."""
+        return np.uint8 if self.pool_size[0] * self.pool_size[1] < 255 else np.uint16
 
     def _forward(self, x, relu=False, training=True):
         n, h, w, c = x.shape
         _, ho, wo = self.compute_output_shape((c, h, w))
-        offsets = list(self._offsets(ho, wo))
+        (_, first), *rest = self._offsets(ho, wo)
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
-        np.copyto(out, x[offsets[0][1]])
+        self.x_shape = x.shape
         if not training:  # prediction: the maximum alone, no record of where it was
-            for _, where in offsets[1:]:
+            self.argmax = None
+            np.copyto(out, x[first])
+            for _, where in rest:
                 np.maximum(out, x[where], out=out)
             if relu:
                 np.maximum(out, 0, out=out)
-            self.argmax = None
             return out
-        self.argmax = self._buffer("argmax", out.shape, np.uint8)
-        self.argmax[...] = 0
-        better = self._buffer("mask", out.shape, bool)
-        step = self._buffer("step", out.shape, np.uint8)
-        for k, where in offsets[1:]:
+        index = self._index_dtype()
+        none = index(np.iinfo(index).max)
+        argmax = self.argmax = self._buffer("argmax", out.shape, index)
+        better = self._buffer("mask", out.shape, bool).view(np.uint8)  # 0 or 1, as a number
+        step = self._buffer("step", out.shape, index)
+        np.copyto(out, x[first])
+        argmax[...] = 0
+        for k, where in rest:
             view = x[where]
-            np.greater(view, out, out=better)  # strictly greater: the first maximum is kept on ties
+            np.greater(view, out, out=better.view(bool))  # strictly: the first maximum is kept on ties
             np.maximum(out, view, out=out)
-            # argmax ← k where better, branch-free (masked copies are slow on random masks):
-            # argmax + better·(k − argmax), in uint8 arithmetic whose wrap-around cancels out
-            np.subtract(k, self.argmax, out=step)
-            np.multiply(step, better, out=step)
-            np.add(self.argmax, step, out=self.argmax)
-        if relu:
+            # argmax ← k where better. Positions come in increasing order, so k exceeds every
+            # value argmax holds yet, and the update is max(argmax, k·better): branch-free
+            # (masked copies are slow on random masks) and in the index type throughout.
+            np.multiply(better, index(k), out=step)
+            np.maximum(argmax, step, out=argmax)
+        if relu:  # windows whose maximum is not positive pass no gradient: mark them "none"
+            np.less_equal(out, 0, out=better.view(bool))
+            np.multiply(better, none, out=step)
+            np.maximum(argmax, step, out=argmax)
             np.maximum(out, 0, out=out)
-        self.relu, self.out, self.x_shape = relu, out, x.shape
         return out
 
     def _backward(self, dout, input_gradient=True):
@@ -113,9 +124,6 @@ class MaxPool2D(_Pool2D):
             raise RuntimeError("MaxPool2D.backward needs a forward pass with training=True first.")
         ho, wo = dout.shape[1:3]
         mask = self._buffer("mask", dout.shape, bool)
-        if self.relu:  # the folded ReLU's derivative: 1 where the (pooled) maximum is positive
-            np.greater(self.out, 0, out=mask)
-            dout = np.multiply(dout, mask, out=self._buffer("masked", dout.shape, dout.dtype))
         dx, exact = self._dx_buffer(ho, wo, dout.dtype)
         routed = None if exact else self._buffer("routed", dout.shape, dout.dtype)
         for k, where in self._offsets(ho, wo):
