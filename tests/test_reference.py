@@ -36,6 +36,43 @@ def test_conv_matches_reference(c, f, kernel, stride, padding, hw, rng):
     np.testing.assert_allclose(layer.grads["bias"], rdb, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "c, f, kernel, stride, padding, hw",
+    [
+        (1, 2, 3, 1, 1, (6, 6)),
+        (3, 4, (2, 3), 2, 1, (9, 7)),
+        (2, 3, (3, 2), 3, 2, (8, 11)),
+        (3, 2, 5, 1, 0, (7, 5)),
+    ],
+)
+@pytest.mark.parametrize("chunk_bytes", [None, 1])
+@pytest.mark.parametrize("channels_first", [False, True])
+def test_both_input_layouts_match_reference(
+    c, f, kernel, stride, padding, hw, chunk_bytes, channels_first, rng, monkeypatch
+):
+    """The kernels Sequential runs: channels-last inside a network, channels-first for the
+    first layer (transposed im2col rows); whole batches and one sample per chunk."""
+    from rosenblatt.layers import conv as conv_module
+
+    if chunk_bytes is not None:
+        monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
+    x = rng.normal(size=(3, c) + hw)
+    layer = L.Conv2D(f, kernel, stride=stride, padding=padding)
+    layer.build(x.shape[1:], rng, np.float64)
+    layer.params["bias"][...] = rng.normal(size=f)
+    w, b = layer.params["weight"], layer.params["bias"]
+    given = x if channels_first else np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    out = layer._forward(given, channels_first=channels_first)  # channels-last either way
+    reference = R.conv2d_forward(x, w, b, layer.stride, layer.padding)
+    np.testing.assert_allclose(out, reference.transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-12)
+    dout = rng.normal(size=reference.shape)
+    dx = layer._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
+    rdx, rdw, rdb = R.conv2d_backward(dout, x, w, layer.stride, layer.padding)
+    np.testing.assert_allclose(dx, rdx.transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["weight"], rdw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["bias"], rdb, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("pool, stride, hw", [(2, 2, (6, 6)), (3, 2, (7, 9)), ((2, 3), (1, 1), (5, 6))])
 def test_pooling_matches_reference_with_ties(pool, stride, hw, rng):
     # Small integers: many windows hold their maximum more than once.

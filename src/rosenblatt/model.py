@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .layers import Activation, Layer, MaxPool2D
+from .layers import Activation, Conv2D, Layer, MaxPool2D
 
 
 class Sequential:
@@ -97,6 +97,9 @@ class Sequential:
             )
         steps, to_nhwc, to_nchw = self._steps
         for i, (layer, step) in enumerate(zip(self.layers, steps)):
+            if i in to_nhwc and isinstance(layer, Conv2D):  # it reads channels-first images itself
+                x = layer._forward(np.ascontiguousarray(x), training=training, channels_first=True)
+                continue
             if i in to_nhwc:
                 x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
             elif i in to_nchw:

@@ -94,7 +94,20 @@ class Layer:
 
     #: What a forward pass leaves for the backward pass, and scratch memory: never pickled
     #: (a copy of a model is its parameters and configuration, not its last batch).
-    _TRANSIENT = ("_buffers", "_workspace", "x", "z", "a", "cols", "x_padded", "x_shape", "argmax", "out", "relu")
+    _TRANSIENT = (
+        "_buffers",
+        "_workspace",
+        "x",
+        "z",
+        "a",
+        "cols",
+        "x_padded",
+        "x_shape",
+        "channels_first",
+        "argmax",
+        "out",
+        "relu",
+    )
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}

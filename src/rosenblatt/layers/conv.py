@@ -102,14 +102,18 @@ class Conv2D(Layer):
         size = max(1, min(n, CHUNK_BYTES // per_sample))
         return [slice(i, min(n, i + size)) for i in range(0, n, size)]
 
-    def _forward(self, x, training=True):
+    def _forward(self, x, training=True, channels_first=False):
+        """x channels-last (n, h, w, c), or with ``channels_first`` the images as they come,
+        (n, c, h, w) (the first layer of a model); the output is channels-last either way."""
+        if channels_first:
+            return self._forward_channels_first(x)
         n, h, w, c = x.shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         if ph or pw:
             padded = self._buffer("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype, zero=True)
             x = F.pad_into(x, self.padding, padded)
         _, ho, wo = self.compute_output_shape((c, h, w))
-        self.x_padded, self.x_shape = x, (n, h, w, c)
+        self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), False
         weight = self._weight_matrix()
         z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
         k = kh * kw * c
@@ -126,23 +130,69 @@ class Conv2D(Layer):
             zp += bias_row  # while the chunk's output is still in cache
         return z.reshape(n, ho, wo, self.filters)
 
+    def _forward_channels_first(self, x):
+        """The first layer's forward pass, on images (n, c, h, w) as they come.
+
+        A first layer has few channels (1 for grey, 3 for colour), and channels-last im2col
+        rows would then be copied in runs of kw·c numbers. Channels-first, the transposed rows
+        colsᵀ[(c, i, j), (n, y, x)] = x_pad[n, c, s·y + i, s·x + j] are copied in runs of a
+        whole output row, and z = (colsᵀ)ᵀ·W comes out channels-last, as the next layers want.
+        """
+        n, c, h, w = x.shape
+        (ph, pw) = self.padding
+        if ph or pw:
+            padded = self._buffer("padded_nchw", (n, c, h + 2 * ph, w + 2 * pw), x.dtype, zero=True)
+            padded[:, :, ph : ph + h, pw : pw + w] = x
+            x = padded
+        _, ho, wo = self.compute_output_shape((c, h, w))
+        self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), True
+        weight = self.params["weight"].reshape(self.filters, -1).T  # rows in (c, i, j) order
+        z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
+        bias_row = np.tile(self.params["bias"], wo)
+        for part, cols_t in self._transposed_cols(x, ho, wo):
+            zp = np.matmul(cols_t.T, weight, out=z[part].reshape(-1, self.filters))
+            zp = zp.reshape(-1, bias_row.size)
+            zp += bias_row
+        return z.reshape(n, ho, wo, self.filters)
+
+    def _transposed_cols(self, x, ho, wo):
+        """For each chunk of the batch, its slice and colsᵀ, of shape (c·kh·kw, rows), from a
+        padded channels-first x."""
+        n, c = x.shape[:2]
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        s0, s1, s2, s3 = x.strides
+        k = c * kh * kw
+        for part in self._chunks(n, ho * wo, k * x.itemsize):
+            m = part.stop - part.start
+            window = np.lib.stride_tricks.as_strided(
+                x[part], shape=(c, kh, kw, m, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw), writeable=False
+            )
+            cols_t = self._buffer("cols_t", (k, m * ho * wo), x.dtype, shared=True)
+            np.copyto(cols_t.reshape(window.shape), window)
+            yield part, cols_t
+
     def _backward(self, dout, input_gradient=True):
         """∂L/∂w = Σ over chunks of colsᵀ·δ, with each chunk's im2col rows recomputed from the
         kept input instead of stored (that memory would be the largest in the network)."""
         n, ho, wo, f = dout.shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         x = self.x_padded
-        k = kh * kw * x.shape[3]
+        k = self.params["weight"][0].size
         delta = dout.reshape(n, ho * wo, f)
         dw = np.zeros((k, f), dtype=dout.dtype)
         part_dw = self._buffer("part_dw", (k, f), dout.dtype)
-        for part in self._chunks(n, ho * wo, k * x.itemsize):
-            rows = (part.stop - part.start) * ho * wo
-            cols = F.im2col(
-                x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
-            )
-            dw += np.matmul(cols.T, delta[part].reshape(rows, f), out=part_dw)
-        self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
+        if self.channels_first:
+            for part, cols_t in self._transposed_cols(x, ho, wo):
+                dw += np.matmul(cols_t, delta[part].reshape(-1, f), out=part_dw)
+            self.grads["weight"][...] = dw.T.reshape(self.params["weight"].shape)
+        else:
+            for part in self._chunks(n, ho * wo, k * x.itemsize):
+                rows = (part.stop - part.start) * ho * wo
+                cols = F.im2col(
+                    x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
+                )
+                dw += np.matmul(cols.T, delta[part].reshape(rows, f), out=part_dw)
+            self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
         # ∂L/∂b = Σ δ over every pixel of every sample: 1ᵀδ, a matrix-vector product for the
         # BLAS (a NumPy sum over the leading axes would run one short loop per pixel).
         ones = self._buffer("ones", (n * ho * wo,), dout.dtype, fill=1)
