@@ -73,7 +73,9 @@ def test_both_input_layouts_match_reference(
     np.testing.assert_allclose(layer.grads["bias"], rdb, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("pool, stride, hw", [(2, 2, (6, 6)), (3, 2, (7, 9)), ((2, 3), (1, 1), (5, 6))])
+@pytest.mark.parametrize(
+    "pool, stride, hw", [(2, 2, (6, 6)), (2, 1, (5, 6)), (3, 2, (7, 9)), ((2, 3), (1, 1), (5, 6)), (1, 1, (3, 4))]
+)
 def test_pooling_matches_reference_with_ties(pool, stride, hw, rng):
     # Small integers: many windows hold their maximum more than once.
     x = rng.integers(0, 3, size=(2, 2) + hw).astype(np.float64)
