@@ -208,27 +208,41 @@ class Conv2D(Layer):
 
     def _input_gradient_full_convolution(self, dout):
         """∂L/∂x for stride 1: δ padded by k − 1 − p and convolved with the kernels flipped in
-        space and transposed in channels, dx = im2col(δ_pad)·W_flip, already channels-last;
-        computed chunk by chunk of the batch like the forward pass."""
+        space and transposed in channels, computed chunk by chunk of the batch.
+
+        Full im2col rows of δ would be kh·kw·f long. Instead the rows are laid out along the
+        width only, R[(s, y, x), (j, f)] = δ_pad[s, y, x + j, f] for every padded row y of
+        every sample s, one sample after the other. Kernel row i then reads the rows of R
+        i·w further on, a contiguous block, so that dx = Σᵢ R[i·w:]·W_flip,i: kh matrix
+        products and kh times less copying. Each block also runs past the end of a sample's
+        rows into the next sample's; those outputs (the last kh − 1 rows of each sample's
+        block) are dropped.
+        """
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         n, ho, wo, f = dout.shape
         qh, qw = kh - 1 - ph, kw - 1 - pw
         _, h, w, c = self.x_shape
-        # W_flip[(i, j, f), c] = w[f, c, kh − 1 − i, kw − 1 − j]
-        w_flip = self.params["weight"][:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, c)
-        dx = self._buffer("dx", (n, h * w, c), dout.dtype)
-        k = kh * kw * f
-        for part in self._chunks(n, h * w, k * dout.itemsize):
+        hp = ho + 2 * qh  # padded rows per sample; h = hp − kh + 1
+        # W_flip,i[(j, f), c] = w[f, c, kh − 1 − i, kw − 1 − j]
+        w_flip = self.params["weight"][:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh, kw * f, c)
+        dx = self._buffer("dx", (n, h, w, c), dout.dtype)
+        for part in self._chunks(n, hp * w, kw * f * dout.itemsize):
             m = part.stop - part.start
             d = dout[part]
             if qh or qw:
-                shape = (m, ho + 2 * qh, wo + 2 * qw, f)
+                shape = (m, hp, wo + 2 * qw, f)
                 d = F.pad_into(d, (qh, qw), self._buffer("padded_delta", shape, dout.dtype, zero=True, shared=True))
-            cols = F.im2col(
-                d, self.kernel_size, (1, 1), out=self._buffer("dcols", (m * h * w, k), dout.dtype, shared=True)
-            )
-            np.matmul(cols, w_flip, out=dx[part].reshape(m * h * w, c))
-        return dx.reshape(n, h, w, c)
+            rows = self._buffer("dcols", (m * hp * w, kw * f), dout.dtype, shared=True)
+            F.im2col(d, (1, kw), (1, 1), out=rows)  # width-only im2col: (m, hp, w) rows
+            span = (m * hp - (kh - 1)) * w  # output rows that every kernel row can read
+            tall = self._buffer("dx_tall", (m * hp * w, c), dout.dtype, shared=True)
+            np.matmul(rows[:span], w_flip[0], out=tall[:span])
+            if kh > 1:
+                term = self._buffer("dx_term", (span, c), dout.dtype, shared=True)
+                for i in range(1, kh):
+                    tall[:span] += np.matmul(rows[i * w : i * w + span], w_flip[i], out=term)
+            np.copyto(dx[part], tall.reshape(m, hp, w, c)[:, :h])
+        return dx
 
     def get_config(self):
         return {
