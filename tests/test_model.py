@@ -122,6 +122,26 @@ def test_adam_zeroes_moments_about_to_turn_subnormal_and_still_follows_torch():
     np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("epsilon", [0.0, 1e-30])
+def test_adam_with_a_tiny_epsilon_keeps_its_tiny_moments(epsilon):
+    """Gradients of 1e-20 have subnormal squares in float32; with ε = 0 the update is a ratio
+    of two tiny moments and must not be flushed into a division by zero. The oracle is the
+    textbook update in float64 (where 1e-40 is a normal number); float32's subnormals carry
+    only a few digits, hence the tolerance."""
+    gradients = [np.array([1e-20, -3e-20], dtype=np.float32)] * 10 + [np.zeros(2, dtype=np.float32)] * 10
+    w = np.zeros(2, dtype=np.float32)
+    ours = optimizers.Adam(1e-3, epsilon=epsilon)
+    p, m, v = np.zeros(2), np.zeros(2), np.zeros(2)
+    for t, g in enumerate(gradients, 1):
+        ours.step([(w, g)])
+        g = g.astype(np.float64)
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        p -= 1e-3 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + epsilon)
+    assert np.isfinite(w).all()
+    np.testing.assert_allclose(w, p, rtol=1e-2)
+    assert p[0] < -0.015 and p[1] > 0.015  # about α a step while the gradient lasts, then less
+
+
 class Recorder(optimizers.SGD):
     """An optimizer that records each batch and updates nothing."""
 

@@ -73,6 +73,24 @@ def test_both_input_layouts_match_reference(
     np.testing.assert_allclose(layer.grads["bias"], rdb, rtol=1e-12, atol=1e-12)
 
 
+def test_layers_padding_delta_differently_share_no_stale_border(rng):
+    """5×5 pad 2 then 5×5 pad 3: both pad δ into (n, h + 4, w + 4, f) buffers, by 2 and by 1.
+    The second layer's wider δ must not be left in the first layer's border."""
+    from rosenblatt.model import Sequential
+
+    model = Sequential([L.Conv2D(2, 5, padding=2), L.Conv2D(2, 5, padding=3)], seed=0, dtype="float64")
+    x = rng.normal(size=(2, 1, 6, 6))
+    out = model.forward(x)
+    dout = rng.normal(size=out.shape)
+    dx = model.backward(dout)
+    first, second = model.layers
+    z1 = R.conv2d_forward(x, first.params["weight"], first.params["bias"], first.stride, first.padding)
+    dz1, _, _ = R.conv2d_backward(dout, z1, second.params["weight"], second.stride, second.padding)
+    rdx, rdw1, _ = R.conv2d_backward(dz1, x, first.params["weight"], first.stride, first.padding)
+    np.testing.assert_allclose(dx, rdx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(first.grads["weight"], rdw1, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize(
     "pool, stride, hw", [(2, 2, (6, 6)), (2, 1, (5, 6)), (3, 2, (7, 9)), ((2, 3), (1, 1), (5, 6)), (1, 1, (3, 4))]
 )

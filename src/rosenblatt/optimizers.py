@@ -89,7 +89,7 @@ class Adam(Optimizer):
         m, v, tmp = self.state[i]
         if self.t % self.FLUSH_EVERY == 1:
             self._flush(m, self.beta_1, tmp)
-            self._flush(v, self.beta_2, tmp)
+            self._flush(v, self.beta_2, tmp, square=True)
         m *= self.beta_1
         m += grad
         np.multiply(grad, grad, out=tmp)
@@ -103,20 +103,29 @@ class Adam(Optimizer):
         tmp *= self.learning_rate * (1 - self.beta_1) / ((1 - self.beta_1**self.t) * r)
         param -= tmp
 
-    def _flush(self, moment, beta, scratch):
+    def _flush(self, moment, beta, scratch, square=False):
         """Set to zero the moments that the next FLUSH_EVERY decays would make subnormal.
 
         A weight whose gradient stays zero for a while (a pixel that is blank in most images)
         keeps a moment that shrinks by β every step until it falls below the smallest normal
         float (1.2e-38 in float32). Arithmetic on such subnormal numbers is many times slower
         on x86 CPUs: a pass over the moments took five times as long, and a 784-128-1 MLP's
-        epoch on MNIST a fifth longer. Zeroing them changes no weight that a float32 can tell
-        apart: with the default ε their share of an update is below 1e-30 of the learning
-        rate. Moments that are exactly zero are left alone.
+        epoch on MNIST a fifth longer.
+
+        The flush is done only where it cannot change an update visibly, which ε guarantees:
+        a first moment below the threshold t moves an update by at most α·t/ε, and a second
+        moment below t moves the denominator √v̂ + ε by at most √t. Either must stay below
+        1/256 of the dtype's precision (of α, or of the update). With the default ε = 1e-8
+        both hold in float32, the first by 20 orders of magnitude, the second by a factor of
+        40; with ε = 0 nothing is flushed (the update m̂/√v̂ is then a ratio of two tiny numbers,
+        which must be kept). Moments that are exactly zero are left alone.
         """
+        finfo = np.finfo(moment.dtype)
         # (β is taken as at least 1/2: a smaller β replaces most of a moment every step anyway,
         # and the threshold stays below 256 times the smallest normal float)
-        threshold = np.finfo(moment.dtype).smallest_normal / max(beta, 0.5) ** self.FLUSH_EVERY
+        threshold = float(finfo.smallest_normal) / max(beta, 0.5) ** self.FLUSH_EVERY
+        if (math.sqrt(threshold) if square else threshold) > self.epsilon * float(finfo.eps) / 256:
+            return
         np.abs(moment, out=scratch)
         small = scratch < threshold
         small &= scratch > 0

@@ -231,7 +231,10 @@ class Conv2D(Layer):
             d = dout[part]
             if qh or qw:
                 shape = (m, hp, wo + 2 * qw, f)
-                d = F.pad_into(d, (qh, qw), self._buffer("padded_delta", shape, dout.dtype, zero=True, shared=True))
+                # One shared buffer per padding: the border is zeroed once and never written, so
+                # a layer padding by less must not leave its δ where another's border is.
+                padded = self._buffer(f"padded_delta_{qh}_{qw}", shape, dout.dtype, zero=True, shared=True)
+                d = F.pad_into(d, (qh, qw), padded)
             rows = self._buffer("dcols", (m * hp * w, kw * f), dout.dtype, shared=True)
             F.im2col(d, (1, kw), (1, 1), out=rows)  # width-only im2col: (m, hp, w) rows
             span = (m * hp - (kh - 1)) * w  # output rows that every kernel row can read

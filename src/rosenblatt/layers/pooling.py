@@ -69,6 +69,9 @@ class MaxPool2D(_Pool2D):
     The gradient flows only to the element that was the maximum. Ties: when several
     elements of a window share the maximum, the gradient goes to the first of them in
     row-major order (top row first, then left to right), the element PyTorch picks too.
+    A NaN in a window makes the output NaN, as in PyTorch, but its gradient goes to the largest
+    number in the window rather than to the NaN (a run that produces NaN has diverged anyway,
+    and ``fit`` stops it with an error).
 
     The window is scanned position by position over the whole batch at once (kh·kw passes),
     keeping the running maximum and the position it came from. In a ``Sequential`` model a
