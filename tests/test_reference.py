@@ -6,16 +6,20 @@ import pytest
 from rosenblatt import layers as L
 from rosenblatt.layers import reference as R
 
+#: (in channels, filters, kernel, stride, padding, image size): stride 1 (the input gradient as a
+#: full convolution, padding below and equal to k − 1) and strides 2, 3 (col2im), non-square
+#: kernels, sizes the stride does not divide.
+CONV_CASES = [
+    (1, 2, 3, 1, 0, (6, 6)),
+    (1, 2, 3, 1, 1, (6, 6)),
+    (3, 4, (2, 3), 2, 1, (9, 7)),
+    (2, 3, (3, 2), 3, 2, (8, 11)),
+    (2, 2, 5, 1, 2, (5, 5)),
+    (3, 2, 5, 1, 0, (7, 5)),
+]
 
-@pytest.mark.parametrize(
-    "c, f, kernel, stride, padding, hw",
-    [
-        (1, 2, 3, 1, 0, (6, 6)),
-        (3, 4, (2, 3), 2, 1, (9, 7)),
-        (2, 3, (3, 2), 3, 2, (8, 11)),
-        (2, 2, 5, 1, 2, (5, 5)),
-    ],
-)
+
+@pytest.mark.parametrize("c, f, kernel, stride, padding, hw", CONV_CASES)
 def test_conv_matches_reference(c, f, kernel, stride, padding, hw, rng):
     x = rng.normal(size=(3, c) + hw)
     layer = L.Conv2D(f, kernel, stride=stride, padding=padding)
@@ -36,15 +40,7 @@ def test_conv_matches_reference(c, f, kernel, stride, padding, hw, rng):
     np.testing.assert_allclose(layer.grads["bias"], rdb, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize(
-    "c, f, kernel, stride, padding, hw",
-    [
-        (1, 2, 3, 1, 1, (6, 6)),
-        (3, 4, (2, 3), 2, 1, (9, 7)),
-        (2, 3, (3, 2), 3, 2, (8, 11)),
-        (3, 2, 5, 1, 0, (7, 5)),
-    ],
-)
+@pytest.mark.parametrize("c, f, kernel, stride, padding, hw", CONV_CASES)
 @pytest.mark.parametrize("chunk_bytes", [None, 1])
 @pytest.mark.parametrize("channels_first", [False, True])
 def test_both_input_layouts_match_reference(

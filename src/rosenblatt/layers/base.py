@@ -105,8 +105,6 @@ class Layer:
         "x_shape",
         "channels_first",
         "argmax",
-        "out",
-        "relu",
     )
 
     def __getstate__(self):
