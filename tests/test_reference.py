@@ -7,8 +7,8 @@ from rosenblatt import layers as L
 from rosenblatt.layers import reference as R
 
 #: (in channels, filters, kernel, stride, padding, image size): stride 1 (the input gradient as a
-#: full convolution, padding below and equal to k − 1) and strides 2, 3 (col2im), non-square
-#: kernels, sizes the stride does not divide.
+#: full convolution: δ padded by k − 1 − p, from 4 down to 0) and strides 2, 3 (col2im),
+#: non-square kernels, sizes the stride does not divide.
 CONV_CASES = [
     (1, 2, 3, 1, 0, (6, 6)),
     (1, 2, 3, 1, 1, (6, 6)),
@@ -16,6 +16,7 @@ CONV_CASES = [
     (2, 3, (3, 2), 3, 2, (8, 11)),
     (2, 2, 5, 1, 2, (5, 5)),
     (3, 2, 5, 1, 0, (7, 5)),
+    (2, 2, 3, 1, 2, (4, 5)),
 ]
 
 
