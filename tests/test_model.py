@@ -320,6 +320,26 @@ def test_relu_folded_into_maxpool_with_ties_and_non_positive_windows(pool, strid
     assert not dx[0].any()
 
 
+def test_pooling_writes_its_input_gradient_over_the_convolutions_spent_output(rng):
+    """A convolution's output is dead once the pooling after it has run, so the pooling's
+    input gradient reuses that memory; the gradients are the same, bit for bit."""
+    X = rng.normal(size=(3, 1, 28, 28))
+    models = [small_cnn(dtype="float64"), small_cnn(dtype="float64")]
+    for model in models:
+        model.build(X.shape[1:])
+    models[1]._reused = set()  # no reuse
+    assert models[0]._reused == {2, 5}
+    grads = []
+    for model in models:
+        out = model.forward(X)
+        model.backward(np.ones_like(out), input_gradient=False)
+        grads.append(model.parameter_vector()[0][1].copy())
+    conv, pool = models[0].layers[0], models[0].layers[2]
+    z = conv._buffers[("z", np.dtype("float64").str)][0]
+    assert np.shares_memory(pool._dx_buffer(14, 14, np.float64)[0], z)
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 def test_prediction_forward_matches_training_forward_and_refuses_backward(rng):
     model = small_cnn()
     X = rng.random((5, 1, 28, 28), dtype=np.float32)

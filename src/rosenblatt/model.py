@@ -3,6 +3,7 @@
 import numpy as np
 
 from .layers import Activation, Conv2D, Layer, MaxPool2D
+from .layers.pooling import _Pool2D
 
 
 class Sequential:
@@ -46,6 +47,7 @@ class Sequential:
                 ) from None
         self._flatten_parameters()
         self._steps = self._plan()
+        self._reused = self._reusable_inputs()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
             layer._workspace = workspace
@@ -84,6 +86,19 @@ class Sequential:
             to_nchw.add(len(self.layers))
         return steps, to_nhwc, to_nchw
 
+    def _reusable_inputs(self):
+        """Pooling layers whose input is a convolution's output, directly or through a folded
+        ReLU: nothing reads it after the pooling's forward pass (a convolution's backward pass
+        needs its input, not its output), so the pooling writes its input gradient over it."""
+        steps = self._steps[0]
+        reused = set()
+        for j, layer in enumerate(self.layers):
+            if isinstance(layer, _Pool2D) and steps[j] in ("nhwc", "nhwc+relu"):
+                source = j - 2 if j >= 2 and steps[j - 1] == "folded" else j - 1
+                if source >= 0 and isinstance(self.layers[source], Conv2D) and steps[source] == "nhwc":
+                    reused.add(j)
+        return reused
+
     def forward(self, x, training=True):
         """The network's output for a batch x. With ``training=False`` (prediction) layers skip
         what only the backward pass needs, such as max-pooling's record of where each maximum was."""
@@ -107,7 +122,9 @@ class Sequential:
             if step == "nchw":
                 x = layer.forward(x)
             elif step == "nhwc+relu":
-                x = layer._forward(x, relu=True, training=training)
+                x = layer._forward(x, relu=True, training=training, reuse_input=i in self._reused)
+            elif step == "nhwc" and isinstance(layer, _Pool2D):
+                x = layer._forward(x, training=training, reuse_input=i in self._reused)
             elif step == "nhwc" and layer.layout == "image":
                 x = layer._forward(x, training=training)
             elif step != "folded":
@@ -155,6 +172,7 @@ class Sequential:
         # Pickling copies each parameter on its own; make them views of one flat vector again.
         self.__dict__.update(state)
         if self.built:
+            self._reused = self._reusable_inputs()
             self._flatten_parameters()
             workspace = {}
             for layer in self.layers:

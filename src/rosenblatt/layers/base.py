@@ -105,6 +105,7 @@ class Layer:
         "x_shape",
         "channels_first",
         "argmax",
+        "spent_input",
     )
 
     def __getstate__(self):

@@ -38,10 +38,16 @@ class _Pool2D(Layer):
         return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
 
     def _dx_buffer(self, ho, wo, dtype):
-        """The input gradient's buffer, zeroed unless every pixel gets written exactly once."""
+        """The input gradient's buffer, zeroed unless every pixel gets written exactly once:
+        the forward pass's input itself when the model said nothing reads it again (the output
+        of a convolution, which its backward pass does not need), else a buffer of our own."""
         (kh, kw), (sh, sw) = self.pool_size, self.stride
         _, h, w, _ = self.x_shape
-        dx = self._buffer("dx", self.x_shape, dtype)
+        spent = self.__dict__.get("spent_input")
+        if spent is not None and spent.shape == self.x_shape and spent.dtype == dtype:
+            dx = spent
+        else:
+            dx = self._buffer("dx", self.x_shape, dtype)
         exact = (sh, sw) == (kh, kw) and sh * ho == h and sw * wo == w
         if not exact:
             dx[...] = 0
@@ -85,12 +91,14 @@ class MaxPool2D(_Pool2D):
         """The smallest unsigned type that holds every window position and the "none" mark."""
         return np.uint8 if self.pool_size[0] * self.pool_size[1] < 255 else np.uint16
 
-    def _forward(self, x, relu=False, training=True):
+    def _forward(self, x, relu=False, training=True, reuse_input=False):
+        """``reuse_input``: x is scratch that nothing reads after this call (Sequential says so
+        for a convolution's output), so the backward pass may write the input gradient over it."""
         n, h, w, c = x.shape
         _, ho, wo = self.compute_output_shape((c, h, w))
         (_, first), *rest = self._offsets(ho, wo)
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
-        self.x_shape = x.shape
+        self.x_shape, self.spent_input = x.shape, x if reuse_input and training else None
         if not training:  # prediction: the maximum alone, no record of where it was
             self.argmax = None
             if rest:
@@ -105,8 +113,9 @@ class MaxPool2D(_Pool2D):
         index = self._index_dtype()
         none = index(np.iinfo(index).max)
         argmax = self.argmax = self._buffer("argmax", out.shape, index)
-        better = self._buffer("mask", out.shape, bool).view(np.uint8)  # 0 or 1, as a number
-        step = self._buffer("step", out.shape, index)
+        # scratch, dead once the call returns: in the workspace the model's layers share
+        better = self._buffer("mask", out.shape, bool, shared=True).view(np.uint8)  # 0 or 1, as a number
+        step = self._buffer("step", out.shape, index, shared=True)
         if self.pool_size == (2, 2):
             self._two_by_two([x[first]] + [x[where] for _, where in rest], out, argmax, better, step)
         else:
@@ -140,8 +149,8 @@ class MaxPool2D(_Pool2D):
         on contiguous arrays a quarter of the input's size. Ties go to the earlier position
         at every round (strict comparisons), which is the first maximum in row-major order."""
         a, b, c, d = views  # positions 0, 1 (upper row), 2, 3 (lower row)
-        lower = self._buffer("lower_max", out.shape, out.dtype)
-        lower_right = self._buffer("lower_right", out.shape, np.uint8)
+        lower = self._buffer("lower_max", out.shape, out.dtype, shared=True)
+        lower_right = self._buffer("lower_right", out.shape, np.uint8, shared=True)
         np.greater(b, a, out=right.view(bool))  # position 1 beats position 0
         np.maximum(a, b, out=out)
         np.greater(d, c, out=lower_right.view(bool))  # position 3 beats position 2
@@ -158,9 +167,9 @@ class MaxPool2D(_Pool2D):
         if self.argmax is None:
             raise RuntimeError("MaxPool2D.backward needs a forward pass with training=True first.")
         ho, wo = dout.shape[1:3]
-        mask = self._buffer("mask", dout.shape, bool)
+        mask = self._buffer("mask", dout.shape, bool, shared=True)
         dx, exact = self._dx_buffer(ho, wo, dout.dtype)
-        routed = None if exact else self._buffer("routed", dout.shape, dout.dtype)
+        routed = None if exact else self._buffer("routed", dout.shape, dout.dtype, shared=True)
         for k, where in self._offsets(ho, wo):
             np.equal(self.argmax, k, out=mask)
             if exact:  # each pixel belongs to one window: write, don't add
@@ -173,8 +182,8 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def _forward(self, x, relu=False, training=True):
-        self.x_shape = x.shape
+    def _forward(self, x, relu=False, training=True, reuse_input=False):
+        self.x_shape, self.spent_input = x.shape, x if reuse_input and training else None
         n, h, w, c = x.shape
         _, ho, wo = self.compute_output_shape((c, h, w))
         offsets = list(self._offsets(ho, wo))
