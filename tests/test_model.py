@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -338,6 +340,53 @@ def test_pooling_writes_its_input_gradient_over_the_convolutions_spent_output(rn
     z = conv._buffers[("z", np.dtype("float64").str)][0]
     assert np.shares_memory(pool._dx_buffer(14, 14, np.float64)[0], z)
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("layer", [L.MaxPool2D(2), L.AvgPool2D(2), L.Conv2D(1, 3)])
+def test_public_layer_calls_hand_back_fresh_arrays_even_with_one_channel(layer, rng):
+    """With one channel the NCHW transpose of a reused buffer is already contiguous; what the
+    public face returns must still be the caller's own."""
+    out = layer.forward(rng.normal(size=(2, 1, 6, 6)))
+    dx = layer.backward(np.ones_like(out))
+    kept_out, kept_dx = out.copy(), dx.copy()
+    layer.backward(np.full_like(out, 3.0))
+    layer.forward(rng.normal(size=(2, 1, 6, 6)))
+    np.testing.assert_array_equal(out, kept_out)
+    np.testing.assert_array_equal(dx, kept_dx)
+
+
+def test_the_same_layer_object_twice_is_refused():
+    pool = L.MaxPool2D(2)
+    with pytest.raises(
+        ValueError, match=r"layers\[3\] is the same object as layers\[1\], MaxPool2D\(.*create another MaxPool2D"
+    ):
+        Sequential([L.Conv2D(2, 3, padding=1), pool, L.Conv2D(2, 3, padding=1), pool, L.Flatten(), L.Dense(1)])
+
+
+def test_backward_checks_the_shape_of_dout(rng):
+    model = Sequential([L.Conv2D(2, 3), L.AvgPool2D(2)], dtype="float64")
+    out = model.forward(rng.normal(size=(4, 1, 6, 6)))
+    with pytest.raises(
+        ValueError,
+        match=r"dout must have the shape of the last forward pass's output, \(4, 2, 2, 2\)\. "
+        r"Received: dout of shape \(1, 2, 2, 2\)\.",
+    ):
+        model.backward(np.ones((1,) + out.shape[1:]))
+
+
+def test_a_shallow_copy_is_a_deep_copy_and_leaves_the_original_training(rng):
+    model = small_cnn()
+    model.build((1, 28, 28))
+    twin = copy.copy(model)
+    assert twin.layers[0] is not model.layers[0]
+    for m in (model, twin):
+        ((flat, _),) = m.parameter_vector()
+        assert np.shares_memory(flat, m.layers[0].params["weight"])
+    before = model.layers[0].params["weight"].copy()
+    X, y = rng.random((8, 1, 28, 28), dtype=np.float32), np.array([0, 1] * 4, dtype=np.float32)
+    training.fit(model, X, y, losses.BinaryCrossEntropy(), optimizers.SGD(0.1), epochs=1, batch_size=8, rng=rng)
+    assert not np.array_equal(model.layers[0].params["weight"], before)
+    np.testing.assert_array_equal(twin.layers[0].params["weight"], before)
 
 
 def test_prediction_forward_matches_training_forward_and_refuses_backward(rng):

@@ -1,5 +1,7 @@
 """``Sequential``: layers applied in order, shapes inferred from the first input."""
 
+import copy
+
 import numpy as np
 
 from .layers import Activation, Conv2D, Layer, MaxPool2D
@@ -18,9 +20,17 @@ class Sequential:
         if isinstance(layers, Layer) or not hasattr(layers, "__iter__"):
             raise TypeError(f"layers must be a list of Layer objects. Received: {layers!r}")
         layers = list(layers)
+        first_seen = {}
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a Layer. Received: {layer!r}")
+            j = first_seen.setdefault(id(layer), i)
+            if j != i:
+                raise ValueError(
+                    f"layers[{i}] is the same object as layers[{j}], {layer!r}. A layer holds its own parameters "
+                    f"and what its forward pass leaves for the backward pass, so each position needs its own: "
+                    f"create another {type(layer).__name__}."
+                )
         self.layers = layers
         self.seed = seed
         if str(dtype) not in ("float32", "float64"):
@@ -131,7 +141,7 @@ class Sequential:
                 x = layer._forward(x)
         if len(self.layers) in to_nchw:
             x = x.transpose(0, 3, 1, 2)
-        self._forwarded = training
+        self._forwarded, self._output_shape = training, x.shape
         # Inner layers reuse their buffers from call to call; what the caller gets is its own.
         return x if self.layers[-1].layout == "flat" else x.copy()
 
@@ -145,9 +155,15 @@ class Sequential:
         is returned."""
         if not self.built or not getattr(self, "_forwarded", False):
             raise RuntimeError(
-                "Sequential.backward was called before forward: run forward(x) (with training=True) on a batch first."
+                "Sequential.backward was called before forward (or after a forward pass with training=False, which "
+                "keeps nothing for it): run forward(x) (with training=True) on a batch first."
             )
         dout = np.asarray(dout, dtype=self.dtype)
+        if dout.shape != self._output_shape:
+            raise ValueError(
+                f"dout must have the shape of the last forward pass's output, {self._output_shape}. Received: dout "
+                f"of shape {dout.shape}."
+            )
         steps, to_nhwc, to_nchw = self._steps
         if len(self.layers) in to_nchw:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
@@ -166,7 +182,12 @@ class Sequential:
         return np.array(dout) if input_gradient else None
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k not in ("_flat", "_forwarded")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_flat", "_forwarded", "_output_shape")}
+
+    def __copy__(self):
+        """A copy of a model is a deep copy, as a pickled one is: a shallow one would share
+        its layers, and with them the parameters, gradients and scratch of the original."""
+        return copy.deepcopy(self)
 
     def __setstate__(self, state):
         # Pickling copies each parameter on its own; make them views of one flat vector again.

@@ -83,12 +83,14 @@ class Conv2D(Layer):
     # The public, NCHW face of the layer: fresh arrays in and out.
     def forward(self, x):
         self._ensure_built(x)
-        return np.ascontiguousarray(self._forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1))).transpose(0, 3, 1, 2))
+        # .copy(), not ascontiguousarray: with one channel the transpose is already contiguous
+        # and would hand back the layer's reused buffer
+        return self._forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1))).transpose(0, 3, 1, 2).copy()
 
     def backward(self, dout):
         self._require_forward("x_padded")
         dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
-        return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
+        return dx.transpose(0, 3, 1, 2).copy()
 
     # Channels-last kernels, writing into reused buffers.
     def _weight_matrix(self):

@@ -30,12 +30,12 @@ class _Pool2D(Layer):
     def forward(self, x):
         self._ensure_built(x)
         out = self._forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))
-        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+        return out.transpose(0, 3, 1, 2).copy()  # a fresh array even when it is one channel
 
     def backward(self, dout):
         self._require_forward("x_shape")
         dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
-        return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
+        return dx.transpose(0, 3, 1, 2).copy()
 
     def _dx_buffer(self, ho, wo, dtype):
         """The input gradient's buffer, zeroed unless every pixel gets written exactly once:
