@@ -42,6 +42,8 @@ def environment(threads):
     import sklearn
     import torch
 
+    import rosenblatt
+
     cpu = "unknown"
     if os.path.exists("/proc/cpuinfo"):
         for line in open("/proc/cpuinfo"):
@@ -61,7 +63,14 @@ def environment(threads):
         "blas_kernel": blas.get("architecture", "?"),
         "blas_threads": blas.get("num_threads", "?"),
         "torch_threads": threads,
+        "rosenblatt_threads": rosenblatt.get_num_threads(),
     }
+
+
+#: Seconds of idle before each contender's turn. A thread pool keeps its threads spinning for a
+#: while after its last task: OpenBLAS's for about 0.1 s here (after 0.15 s a PyTorch step no
+#: longer loses a core to them). Without the pause, each contender pays for the one before it.
+SETTLE = 0.25
 
 
 def alternate(contenders, rounds, calls, warmup=2):
@@ -72,6 +81,7 @@ def alternate(contenders, rounds, calls, warmup=2):
     times = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
+            time.sleep(SETTLE)
             start = time.perf_counter()
             for _ in range(calls):
                 fn()
@@ -255,6 +265,7 @@ def time_to_accuracy(target=0.98, max_epochs=30):
     for epoch in range(1, max_epochs + 1):
         order = rng.permutation(len(y))  # the same batches, in the same order, for both
         if result["rosenblatt"] is None:
+            time.sleep(SETTLE)
             start = time.perf_counter()
             training.fit(
                 ours,
@@ -271,6 +282,7 @@ def time_to_accuracy(target=0.98, max_epochs=30):
             if acc >= target:
                 result["rosenblatt"] = (spent["rosenblatt"], epoch, float(acc))
         if result["pytorch"] is None:
+            time.sleep(SETTLE)
             start = time.perf_counter()
             for i in torch.from_numpy(order).split(defaults.batch_size):
                 topt.zero_grad()
@@ -424,7 +436,8 @@ def markdown(env, peak, rows, profiles):
     lines = [
         f"Measured {env['date']} on {env['cpu']} ({env['cores']} cores); {env['blas']} "
         f"({env['blas_kernel']} kernel, {env['blas_threads']} threads); PyTorch {env['torch']} with "
-        f"{env['torch_threads']} threads; NumPy {env['numpy']}, scikit-learn {env['scikit-learn']}.",
+        f"{env['torch_threads']} threads; rosenblatt splitting large batches across {env['rosenblatt_threads']} "
+        f"threads; NumPy {env['numpy']}, scikit-learn {env['scikit-learn']}.",
         f"Matrix-multiply peak (float32, 2048²): NumPy {peak['numpy']:.0f} GFLOP/s, PyTorch "
         f"{peak['torch']:.0f} GFLOP/s.",
         "",
@@ -496,12 +509,15 @@ def main(argv=None):
 
     import torch
 
+    import rosenblatt
+
     threads = int(blas_info().get("num_threads") or os.cpu_count())
     torch.set_num_threads(threads)
+    rosenblatt.set_num_threads(threads)  # the same number for every contender
     env = environment(threads)
     print(
         f"BLAS: {env['blas']}, kernel {env['blas_kernel']}, {env['blas_threads']} threads; "
-        f"PyTorch {env['torch']} on {threads} threads; CPU {env['cpu']}",
+        f"PyTorch {env['torch']} on {threads} threads; rosenblatt on {env['rosenblatt_threads']}; CPU {env['cpu']}",
         flush=True,
     )
     rounds, calls = (3, 2) if args.quick else (9, 5)

@@ -18,6 +18,7 @@ ENGINE = [
     "optimizers",
     "training",
     "perceptron",
+    "parallel",
     "architecture",
     "tracing",
 ]

@@ -1,15 +1,18 @@
 """rosenblatt: neural networks from first principles, in NumPy.
 
 The engine (``functional``, ``activations``, ``losses``, ``initializers``, ``layers``,
-``model``, ``optimizers``, ``training``, ``perceptron``) needs NumPy alone. The estimators
+``model``, ``optimizers``, ``training``, ``perceptron``, ``parallel``) needs NumPy alone
+(``parallel`` splits large batches across threads where ``threadpoolctl`` can hold the BLAS to one
+thread each, and runs them whole where it cannot). The estimators
 (``Perceptron``, ``MLPClassifier``, ``CNNClassifier``) build on scikit-learn and are imported
 only when first used, so ``import rosenblatt`` stays light.
 """
 
 __version__ = "0.1.0"
 
-from . import activations, functional, initializers, layers, losses, optimizers, perceptron, training  # noqa: E402
+from . import activations, functional, initializers, layers, losses, optimizers, parallel, perceptron, training  # noqa: E402
 from .model import Sequential  # noqa: E402
+from .parallel import get_num_threads, set_num_threads  # noqa: E402
 from .tracing import trace  # noqa: E402
 
 _LAZY = {
@@ -28,12 +31,15 @@ _LAZY = {
 __all__ = [
     "Sequential",
     "trace",
+    "get_num_threads",
+    "set_num_threads",
     "activations",
     "functional",
     "initializers",
     "layers",
     "losses",
     "optimizers",
+    "parallel",
     "perceptron",
     "training",
     *_LAZY,

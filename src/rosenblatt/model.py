@@ -4,7 +4,8 @@ import copy
 
 import numpy as np
 
-from .layers import Activation, Conv2D, Layer, MaxPool2D
+from . import parallel
+from .layers import Activation, Conv2D, Dense, Layer, MaxPool2D
 from .layers.pooling import _Pool2D
 
 
@@ -14,6 +15,10 @@ class Sequential:
     ``Sequential(layers, seed=0, dtype="float32")``. Parameters are created on the first
     ``forward`` (or ``build(input_shape)``), drawn from ``numpy.random.default_rng(seed)``
     layer after layer, so that the same seed gives the same weights, bit for bit.
+
+    A batch with enough work (see ``rosenblatt.parallel``) is split across
+    ``rosenblatt.get_num_threads()`` threads, each part running through a replica of the model
+    that shares its parameters; ``backward`` adds the replicas' gradients up in a fixed order.
     """
 
     def __init__(self, layers, seed=None, dtype="float32"):
@@ -61,7 +66,48 @@ class Sequential:
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
             layer._workspace = workspace
+        self._replicas = []
         return shape
+
+    def _flops_per_sample(self):
+        """Floating-point operations of one sample's forward pass in the convolutions and
+        dense layers (2 per multiply-add), the work that decides whether to split a batch."""
+        total = 0
+        for layer in self.layers:
+            if isinstance(layer, Conv2D):
+                _, ho, wo = layer.output_shape
+                total += 2 * ho * wo * layer.params["weight"].size
+            elif isinstance(layer, Dense):
+                total += 2 * layer.params["weight"].size
+        return total
+
+    def _replica(self):
+        """A model that computes like this one on its own part of a batch: the same layers and
+        the same parameter memory, with buffers and gradients of its own."""
+        replica = copy.deepcopy(self)  # configuration and parameters, none of the scratch
+        replica._serial = True
+        params, _ = self._flat
+        for mine, theirs in zip(self.layers, replica.layers):
+            for name in mine.params:
+                theirs.params[name] = mine.params[name]
+        replica._flat = (params, replica._flat[1])
+        return replica
+
+    def _replicas_for(self, k):
+        replicas = self.__dict__.get("_replicas") or []
+        if replicas and replicas[0]._flat[0] is not self._flat[0]:  # parameters made anew (unpickled)
+            replicas = []
+        while len(replicas) < k:
+            replicas.append(self._replica())
+        self._replicas = replicas
+        return replicas[:k]
+
+    def _split(self, n):
+        """The parts of a batch of n that run on separate threads, or None for one thread."""
+        if self.__dict__.get("_serial"):
+            return None
+        k = parallel.parts(n, self._flops_per_sample())
+        return parallel.bounds(n, k) if k > 1 else None
 
     @property
     def output_shape(self):
@@ -120,6 +166,14 @@ class Sequential:
                 f"The model was built for inputs of shape (batch, {', '.join(map(str, self.input_shape))}), "
                 f"but received an input of shape {x.shape}."
             )
+        parts = self._split(len(x))
+        if parts is not None:
+            replicas = self._replicas_for(len(parts))
+            outs = parallel.run(lambda i: replicas[i].forward(x[parts[i]], training=training), len(parts))
+            out = np.concatenate(outs)
+            self._forwarded, self._output_shape, self._parts = training, out.shape, parts
+            return out
+        self._parts = None
         steps, to_nhwc, to_nchw = self._steps
         for i, (layer, step) in enumerate(zip(self.layers, steps)):
             if i in to_nhwc and isinstance(layer, Conv2D):  # it reads channels-first images itself
@@ -164,6 +218,15 @@ class Sequential:
                 f"dout must have the shape of the last forward pass's output, {self._output_shape}. Received: dout "
                 f"of shape {dout.shape}."
             )
+        parts = self._parts
+        if parts is not None:
+            replicas = self._replicas_for(len(parts))
+            dxs = parallel.run(lambda i: replicas[i].backward(dout[parts[i]], input_gradient), len(parts))
+            grads = self._flat[1]
+            np.add(replicas[0]._flat[1], replicas[1]._flat[1], out=grads)
+            for replica in replicas[2:]:
+                grads += replica._flat[1]
+            return np.concatenate(dxs) if input_gradient else None
         steps, to_nhwc, to_nchw = self._steps
         if len(self.layers) in to_nchw:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
@@ -182,7 +245,8 @@ class Sequential:
         return np.array(dout) if input_gradient else None
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k not in ("_flat", "_forwarded", "_output_shape")}
+        transient = ("_flat", "_forwarded", "_output_shape", "_parts", "_replicas", "_serial")
+        return {k: v for k, v in self.__dict__.items() if k not in transient}
 
     def __copy__(self):
         """A copy of a model is a deep copy, as a pickled one is: a shallow one would share
@@ -198,6 +262,7 @@ class Sequential:
             workspace = {}
             for layer in self.layers:
                 layer._workspace = workspace
+            self._replicas = []
 
     def _flatten_parameters(self):
         """Make every parameter and gradient a view into one flat vector each, so that an

@@ -169,7 +169,8 @@ def profile_step(model, X, y, loss, optimizer, repeats=5):
 
     Returns a list of (name, forward seconds, backward seconds) rows, one per layer, then
     ("loss", …) and ("update", …). The layers are timed in place, through the same code path
-    as ``fit``.
+    as ``fit``, on one thread: a batch that ``fit`` would split across threads (see
+    ``rosenblatt.parallel``) is profiled whole, so that the rows add up to the step.
     """
     loss = losses_.get(loss)
     n_layers = len(model.layers)
@@ -181,6 +182,8 @@ def profile_step(model, X, y, loss, optimizer, repeats=5):
                 continue
             wrapped.append((layer, method))
             setattr(layer, method, _timed(original, i, method.strip("_"), samples, depth))
+    serial = model.__dict__.get("_serial")
+    model._serial = True
     try:
         rows = []
         for _ in range(repeats):
@@ -208,6 +211,7 @@ def profile_step(model, X, y, loss, optimizer, repeats=5):
         table.append(("optimizer update", 0.0, float(np.median([r[2] for r in rows]))))
         return table
     finally:
+        model._serial = serial
         for layer, method in wrapped:
             del layer.__dict__[method]
 
