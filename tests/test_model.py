@@ -438,3 +438,17 @@ def test_pickled_model_keeps_training_and_predicting(rng):
     assert not np.array_equal(copy.layers[0].params["weight"], before)
     ((flat, _),) = copy.parameter_vector()
     assert np.shares_memory(flat, copy.layers[0].params["weight"])
+
+
+def test_zeroed_buffers_keep_their_borders_zero_across_layouts_and_batch_sizes():
+    layer = L.Layer()
+    a = layer._buffer("padded", (4, 3, 3), np.float64, zero=True)
+    a[...] = 7  # a layout of another shape, written everywhere
+    b = layer._buffer("padded", (2, 5), np.float64, zero=True)
+    assert not b.any()  # another layout: zeroed
+    b[:, 1:4] = 1  # interiors only, as pad_into writes them
+    c = layer._buffer("padded", (4, 5), np.float64, zero=True)  # the same layout, more rows
+    assert np.shares_memory(b, c) and not c[:, [0, 4]].any() and not c[2:].any()
+    c[:, 1:4] = 2
+    d = layer._buffer("padded", (1, 5), np.float64, zero=True)  # fewer rows: a prefix, left as it is
+    np.testing.assert_array_equal(d, [[0, 2, 2, 2, 0]])

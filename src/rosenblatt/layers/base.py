@@ -72,7 +72,8 @@ class Layer:
         batch) are views of it. Only ``Sequential``'s internal path uses these for outputs; the
         public ``forward``/``backward`` always hand back fresh arrays. With ``zero`` the array is
         zeroed whenever its shape changes (padding borders, which are never written, stay zero).
-        ``shared`` buffers live in the workspace a ``Sequential`` model shares between its
+        (Only a change of the trailing dimensions counts: fewer rows are a prefix of the old
+        layout.) ``shared`` buffers live in the workspace a ``Sequential`` model shares between its
         layers, for scratch that is dead once the call returns. With ``fill`` the array is
         filled with that value when it is first made (a constant that is only ever read).
         """
@@ -81,15 +82,21 @@ class Layer:
             pool = self.__dict__.setdefault("_buffers", {})
         size = int(np.prod(shape))
         key = (name, np.dtype(dtype).str)
-        storage, last_shape = pool.get(key, (None, None))
+        storage, last_shape, clean = pool.get(key, (None, None, 0))
         if storage is None or storage.size < size:
             storage = np.zeros(size, dtype=dtype) if zero else np.empty(size, dtype=dtype)
             if fill is not None:
                 storage[...] = fill
-            last_shape = shape
-        elif zero and last_shape != shape:
-            storage[:size] = 0
-        pool[key] = (storage, shape)
+            clean = size
+        elif zero and tuple(last_shape[1:]) != tuple(shape[1:]):
+            storage[:size] = 0  # another layout: the old borders are not this one's
+            clean = size
+        elif zero and size > clean:
+            # The same layout with more rows (samples) than it held yet. Fewer rows are a prefix
+            # whose borders are still zero, so the part beyond the previous rows alone needs it.
+            storage[clean:size] = 0
+            clean = size
+        pool[key] = (storage, shape, clean)
         return storage[:size].reshape(shape)
 
     #: What a forward pass leaves for the backward pass, and scratch memory: never pickled

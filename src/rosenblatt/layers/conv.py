@@ -233,9 +233,10 @@ class Conv2D(Layer):
             d = dout[part]
             if qh or qw:
                 shape = (m, hp, wo + 2 * qw, f)
-                # One shared buffer per padding: the border is zeroed once and never written, so
-                # a layer padding by less must not leave its δ where another's border is.
-                padded = self._buffer(f"padded_delta_{qh}_{qw}", shape, dout.dtype, zero=True, shared=True)
+                # One shared buffer per padded layout: its border is zeroed once and never
+                # written, and layers of other shapes or paddings would each zero it again.
+                name = "padded_delta_" + "_".join(map(str, shape[1:] + (qh, qw)))
+                padded = self._buffer(name, shape, dout.dtype, zero=True, shared=True)
                 d = F.pad_into(d, (qh, qw), padded)
             rows = self._buffer("dcols", (m * hp * w, kw * f), dout.dtype, shared=True)
             F.im2col(d, (1, kw), (1, 1), out=rows)  # width-only im2col: (m, hp, w) rows
