@@ -70,6 +70,9 @@ def environment(threads):
 #: Seconds of idle before each contender's turn. A thread pool keeps its threads spinning for a
 #: while after its last task: OpenBLAS's for about 0.1 s here (after 0.15 s a PyTorch step no
 #: longer loses a core to them). Without the pause, each contender pays for the one before it.
+#: The first call after an idle pause is slow for everyone (on this virtual machine by 8–16 ms
+#: for a 30–40 ms step), so each turn starts with one untimed call: the figures are throughput
+#: in steady state, as in training, where the steps follow one another.
 SETTLE = 0.25
 
 
@@ -82,6 +85,7 @@ def alternate(contenders, rounds, calls, warmup=2):
     for _ in range(rounds):
         for name, fn in contenders.items():
             time.sleep(SETTLE)
+            fn()
             start = time.perf_counter()
             for _ in range(calls):
                 fn()

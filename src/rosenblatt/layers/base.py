@@ -6,6 +6,8 @@ backward pass needs; ``backward(dout)`` takes ∂L/∂output, fills ``grads`` wi
 returns ∂L/∂input. Shapes are inferred on the first forward call (``build``), as Keras does.
 """
 
+import math
+
 import numpy as np
 
 
@@ -80,7 +82,7 @@ class Layer:
         pool = self.__dict__.get("_workspace") if shared else None
         if pool is None:
             pool = self.__dict__.setdefault("_buffers", {})
-        size = int(np.prod(shape))
+        size = math.prod(shape)  # not np.prod: this runs ~90 times a step, and np.prod costs 4 µs
         key = (name, np.dtype(dtype).str)
         storage, last_shape, clean = pool.get(key, (None, None, 0))
         if storage is None or storage.size < size:
