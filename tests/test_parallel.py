@@ -163,3 +163,30 @@ def test_bounds_cover_the_batch_in_even_parts():
     parts = parallel.bounds(7, 3)
     assert [(p.start, p.stop) for p in parts] == [(0, 2), (2, 4), (4, 7)]
     assert parallel.bounds(1, 1) == [slice(0, 1)]
+
+
+def test_fit_keeps_the_blas_on_one_thread_for_small_batches_only(monkeypatch, rng):
+    X = rng.normal(size=(40, 6))
+    y = (X[:, 0] > 0).astype(float)
+    before = blas_threads()
+
+    def threads_during_fit():
+        seen = []
+        model = Sequential([L.Dense(4), L.ReLU(), L.Dense(1)], seed=0)
+        training.fit(
+            model,
+            X,
+            y,
+            losses.BinaryCrossEntropy(),
+            optimizers.SGD(0.1),
+            epochs=2,
+            batch_size=8,
+            rng=np.random.default_rng(0),
+            callbacks=[lambda epoch, logs, m: seen.append(blas_threads())],
+        )
+        return seen
+
+    assert threads_during_fit() == [[1] * len(before)] * 2
+    assert blas_threads() == before
+    monkeypatch.setattr(parallel, "SMALL_BATCH_FLOPS", 0)  # as if every batch were large
+    assert threads_during_fit() == [before] * 2

@@ -67,11 +67,17 @@ class Sequential:
         for layer in self.layers:
             layer._workspace = workspace
         self._replicas = []
+        self._flops = self._count_flops()
         return shape
 
     def _flops_per_sample(self):
         """Floating-point operations of one sample's forward pass in the convolutions and
         dense layers (2 per multiply-add), the work that decides whether to split a batch."""
+        if "_flops" not in self.__dict__:
+            self._flops = self._count_flops()
+        return self._flops
+
+    def _count_flops(self):
         total = 0
         for layer in self.layers:
             if isinstance(layer, Conv2D):

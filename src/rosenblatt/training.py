@@ -5,6 +5,7 @@ import time
 import numpy as np
 
 from . import losses as losses_
+from . import parallel
 
 
 class History:
@@ -121,45 +122,47 @@ def fit(
     x_batch = np.empty((min(batch_size, n),) + X.shape[1:], dtype=X.dtype)  # reused for every batch
     on_batch = [cb.on_batch for cb in callbacks if hasattr(cb, "on_batch")]
     n_batches = -(-n // batch_size)
-    for epoch in range(epoch_offset, epoch_offset + epochs):
-        start = time.perf_counter()
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        total_loss = total_correct = 0.0
-        for i in range(0, n, batch_size):
-            idx = order[i : i + batch_size]
-            xb = np.take(X, idx, axis=0, out=x_batch[: len(idx)])
-            yb = y[idx]
-            wb = None if sample_weight is None else sample_weight[idx]
-            with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
-                out = model.forward(xb)
-                if hasattr(loss, "value_and_gradient"):
-                    batch_loss, grad = loss.value_and_gradient(out, yb, wb)
-                else:
-                    batch_loss, grad = loss.value(out, yb, wb), loss.gradient(out, yb, wb)
-                model.backward(grad, input_gradient=False)
-                optimizer.step(pairs)
-            total_loss += batch_loss * len(idx)
-            acc = accuracy(out, yb, loss)
-            total_correct += (acc or 0.0) * len(idx)
-            for hook in on_batch:
-                hook(epoch, i // batch_size + 1, n_batches)
-        logs = {"loss": total_loss / n}
-        if not np.isfinite(logs["loss"]):
-            raise ValueError(
-                f"Training diverged: the loss became {logs['loss']} in epoch {epoch + 1}. Lower the learning rate "
-                f"or scale the inputs (for example to [0, 1] or to zero mean and unit variance)."
-            )
-        if accuracy(out, yb, loss) is not None:
-            logs["accuracy"] = total_correct / n
-        if validation_data is not None:
-            val_loss, val_acc = evaluate(model, *validation_data, loss)
-            logs["val_loss"] = val_loss
-            if val_acc is not None:
-                logs["val_accuracy"] = val_acc
-        logs["time"] = time.perf_counter() - start
-        history.append(**logs)
-        if any([bool(cb(epoch, logs, model)) for cb in callbacks]):
-            break
+    # A model of a few hundred microseconds a step trains faster with the BLAS on one thread.
+    with parallel.one_blas_thread_if_small(model._flops_per_sample() * min(batch_size, n)):
+        for epoch in range(epoch_offset, epoch_offset + epochs):
+            start = time.perf_counter()
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total_loss = total_correct = 0.0
+            for i in range(0, n, batch_size):
+                idx = order[i : i + batch_size]
+                xb = np.take(X, idx, axis=0, out=x_batch[: len(idx)])
+                yb = y[idx]
+                wb = None if sample_weight is None else sample_weight[idx]
+                with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+                    out = model.forward(xb)
+                    if hasattr(loss, "value_and_gradient"):
+                        batch_loss, grad = loss.value_and_gradient(out, yb, wb)
+                    else:
+                        batch_loss, grad = loss.value(out, yb, wb), loss.gradient(out, yb, wb)
+                    model.backward(grad, input_gradient=False)
+                    optimizer.step(pairs)
+                total_loss += batch_loss * len(idx)
+                acc = accuracy(out, yb, loss)
+                total_correct += (acc or 0.0) * len(idx)
+                for hook in on_batch:
+                    hook(epoch, i // batch_size + 1, n_batches)
+            logs = {"loss": total_loss / n}
+            if not np.isfinite(logs["loss"]):
+                raise ValueError(
+                    f"Training diverged: the loss became {logs['loss']} in epoch {epoch + 1}. Lower the learning rate "
+                    f"or scale the inputs (for example to [0, 1] or to zero mean and unit variance)."
+                )
+            if accuracy(out, yb, loss) is not None:
+                logs["accuracy"] = total_correct / n
+            if validation_data is not None:
+                val_loss, val_acc = evaluate(model, *validation_data, loss)
+                logs["val_loss"] = val_loss
+                if val_acc is not None:
+                    logs["val_accuracy"] = val_acc
+            logs["time"] = time.perf_counter() - start
+            history.append(**logs)
+            if any([bool(cb(epoch, logs, model)) for cb in callbacks]):
+                break
     return history
 
 
