@@ -190,3 +190,80 @@ def test_fit_keeps_the_blas_on_one_thread_for_small_batches_only(monkeypatch, rn
     assert blas_threads() == before
     monkeypatch.setattr(parallel, "SMALL_BATCH_FLOPS", 0)  # as if every batch were large
     assert threads_during_fit() == [before] * 2
+
+
+def test_parts_run_under_the_callers_floating_point_error_settings(split):
+    split(2)
+    x = np.zeros((8, 3), np.float32)
+    x[4:] = 3e38  # overflows in the second part only
+    model = Sequential([L.Dense(4), L.Sigmoid(), L.Dense(1)], seed=1)
+    with np.errstate(over="raise", invalid="raise"):
+        with pytest.raises(FloatingPointError):
+            model.forward(x)
+    with np.errstate(all="ignore"):
+        model.forward(x)  # the suite turns RuntimeWarnings into errors: none may escape here
+    # fit ignores overflow while it runs and reports the divergence itself
+    X = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32) * 1e3
+    with pytest.raises(ValueError, match="Training diverged"):
+        training.fit(
+            Sequential([L.Dense(4), L.Dense(1)], seed=1),
+            X,
+            X[:, :1] * 1e3,
+            losses.MeanSquaredError(),
+            optimizers.SGD(1.0),
+            epochs=3,
+            batch_size=16,
+            rng=np.random.default_rng(0),
+        )
+
+
+class Nested(L.Layer):
+    """A layer that computes with a model of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = Sequential([L.Dense(5), L.Tanh(), L.Dense(5)], seed=0, dtype="float64")
+
+    def _forward(self, x):
+        return self.inner.forward(x)
+
+    def _backward(self, dout, input_gradient=True):
+        return self.inner.backward(dout)
+
+
+def test_a_model_called_from_inside_a_part_runs_whole(split, rng):
+    import threading
+
+    x = rng.normal(size=(8, 3))
+    expected = Sequential([L.Dense(5), Nested(), L.Dense(2)], seed=1, dtype="float64").forward(x)
+    split(2)
+    model = Sequential([L.Dense(5), Nested(), L.Dense(2)], seed=1, dtype="float64")
+    result = []
+    caller = threading.Thread(target=lambda: result.append(model.forward(x)), daemon=True)
+    caller.start()
+    caller.join(timeout=30)
+    assert not caller.is_alive(), "the nested model waited for the threads its own part was holding"
+    np.testing.assert_allclose(result[0], expected, rtol=1e-12)
+    assert model._parts is not None and model._replicas[0].layers[1].inner._parts is None
+
+
+def test_replicas_follow_a_parameter_array_put_in_place_of_another(split, rng):
+    split(3)
+    x = rng.normal(size=(6, 2, 8, 8))
+    model = cnn()
+    model.forward(x)
+    model.layers[0].params["weight"] = np.zeros_like(model.layers[0].params["weight"])
+    got = model.forward(x)
+    parallel.set_num_threads(1)
+    np.testing.assert_allclose(got, model.forward(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_backward_after_a_forward_pass_that_failed_is_refused(split, rng, threads):
+    split(threads)
+    model = cnn()
+    model.forward(rng.normal(size=(4, 2, 8, 8)))
+    with pytest.raises(ValueError):
+        model.forward(rng.normal(size=(4, 3, 8, 8)))
+    with pytest.raises(RuntimeError, match="or one that failed"):
+        model.backward(np.ones((4, 1)))

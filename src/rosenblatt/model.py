@@ -106,6 +106,11 @@ class Sequential:
         while len(replicas) < k:
             replicas.append(self._replica())
         self._replicas = replicas
+        for replica in replicas[:k]:  # a parameter array the user put in place of another
+            for mine, theirs in zip(self.layers, replica.layers):
+                for name, value in mine.params.items():
+                    if theirs.params[name] is not value:
+                        theirs.params[name] = value
         return replicas[:k]
 
     def _split(self, n):
@@ -164,6 +169,7 @@ class Sequential:
     def forward(self, x, training=True):
         """The network's output for a batch x. With ``training=False`` (prediction) layers skip
         what only the backward pass needs, such as max-pooling's record of where each maximum was."""
+        self._forwarded = False  # until this pass has succeeded: backward must not use an older one
         x = np.asarray(x, dtype=self.dtype)
         if not self.built:
             self.build(x.shape[1:])
@@ -216,7 +222,7 @@ class Sequential:
         if not self.built or not getattr(self, "_forwarded", False):
             raise RuntimeError(
                 "Sequential.backward was called before forward (or after a forward pass with training=False, which "
-                "keeps nothing for it): run forward(x) (with training=True) on a batch first."
+                "keeps nothing for it, or one that failed): run forward(x) (with training=True) on a batch first."
             )
         dout = np.asarray(dout, dtype=self.dtype)
         if dout.shape != self._output_shape:

@@ -35,6 +35,7 @@ SMALL_BATCH_FLOPS = 2e7
 
 _threads = None  # None: as many as this process may run on
 _lock = threading.Lock()
+_region = threading.local()  # .inside: this thread is running a part (a nested model runs whole)
 _pool = None
 _controller = None  # threadpoolctl's, made on first use; False where threadpoolctl is missing
 
@@ -92,6 +93,8 @@ def parts(batch, flops_per_sample):
     """Into how many parts to split a batch: 1 (no split) unless each part has enough work."""
     if batch < 2 or batch * flops_per_sample < 2 * MIN_FLOPS_PER_THREAD or not can_split():
         return 1
+    if getattr(_region, "inside", False):  # a model called from inside a part (a layer holding a model)
+        return 1
     worth = batch if MIN_FLOPS_PER_THREAD <= 0 else int(batch * flops_per_sample // MIN_FLOPS_PER_THREAD)
     return max(1, min(get_num_threads(), batch, worth))
 
@@ -111,7 +114,10 @@ def one_blas_thread_if_small(flops):
 
 def run(work, k):
     """Call work(0), …, work(k − 1), each on its own thread (work(0) on the calling one), with the
-    BLAS on one thread, and return their results in order. An exception in any is raised here."""
+    BLAS on one thread, and return their results in order. An exception in any is raised here.
+
+    Each part runs under the caller's floating-point error settings (``np.errstate``), which
+    NumPy keeps per thread, and any model it calls runs whole rather than splitting again."""
     global _pool
     with _lock:
         if _pool is None or _pool._max_workers < k - 1:
@@ -119,10 +125,20 @@ def run(work, k):
                 _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(max_workers=k - 1, thread_name_prefix="rosenblatt")
         pool = _pool
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        futures = [pool.submit(work, i) for i in range(1, k)]
+    errors = np.geterr()
+
+    def part(i):
+        _region.inside = True
         try:
-            first = work(0)
+            with np.errstate(**errors):
+                return work(i)
+        finally:
+            _region.inside = False
+
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        futures = [pool.submit(part, i) for i in range(1, k)]
+        try:
+            first = part(0)
         finally:
             wait(futures)  # every part ends before the limit is lifted, even when one failed
     return [first] + [f.result() for f in futures]
