@@ -267,3 +267,27 @@ def test_backward_after_a_forward_pass_that_failed_is_refused(split, rng, thread
         model.forward(rng.normal(size=(4, 3, 8, 8)))
     with pytest.raises(RuntimeError, match="or one that failed"):
         model.backward(np.ones((4, 1)))
+
+
+def _split_forward_in_child(queue, x):
+    parallel.MIN_FLOPS_PER_THREAD = 0
+    parallel.set_num_threads(2)
+    model = cnn()
+    queue.put((model.forward(x), model._parts is not None))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork is POSIX-only")
+def test_a_forked_child_splits_batches_with_threads_of_its_own(split, rng):
+    import multiprocessing
+
+    split(2)
+    x = rng.normal(size=(6, 2, 8, 8))
+    expected = cnn().forward(x)  # the parent's pool has threads now; the child inherits none
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_split_forward_in_child, args=(queue, x))
+    child.start()
+    out, was_split = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0 and was_split
+    np.testing.assert_allclose(out, expected, rtol=1e-12)

@@ -36,10 +36,8 @@ SMALL_BATCH_FLOPS = 2e7
 _threads = None  # None: as many as this process may run on
 _lock = threading.Lock()
 _region = threading.local()  # .inside: this thread is running a part (a nested model runs whole)
-_pool = None
+_pool, _pool_size = None, 0
 _controller = None  # threadpoolctl's, made on first use; False where threadpoolctl is missing
-
-
 _cpus = None
 
 
@@ -118,12 +116,12 @@ def run(work, k):
 
     Each part runs under the caller's floating-point error settings (``np.errstate``), which
     NumPy keeps per thread, and any model it calls runs whole rather than splitting again."""
-    global _pool
+    global _pool, _pool_size
     with _lock:
-        if _pool is None or _pool._max_workers < k - 1:
+        if _pool is None or _pool_size < k - 1:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=k - 1, thread_name_prefix="rosenblatt")
+            _pool, _pool_size = ThreadPoolExecutor(max_workers=k - 1, thread_name_prefix="rosenblatt"), k - 1
         pool = _pool
     errors = np.geterr()
 
@@ -145,8 +143,9 @@ def run(work, k):
 
 
 def _forget_pool():
-    global _pool
-    _pool = None  # a forked child has none of its parent's threads
+    global _pool, _pool_size, _lock
+    _pool, _pool_size = None, 0  # a forked child has none of its parent's threads
+    _lock = threading.Lock()  # nor their hold on the lock
 
 
 if hasattr(os, "register_at_fork"):
