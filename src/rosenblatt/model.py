@@ -60,15 +60,21 @@ class Sequential:
                     f"Layer {i}, {layer!r}, cannot take per-sample inputs of shape {shape} (the model's input "
                     f"shape is {self.input_shape}, channels first): {exc}"
                 ) from None
-        self._flatten_parameters()
         self._steps = self._plan()
+        self._flops = self._count_flops()
+        self._prepare()
+        return shape
+
+    def _prepare(self):
+        """What a built model keeps besides its configuration and parameters (made again after
+        unpickling): the parameters as views of one flat vector, the pooling layers that may
+        write over their input, the layers' shared scratch, and no replicas yet."""
+        self._flatten_parameters()
         self._reused = self._reusable_inputs()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
             layer._workspace = workspace
         self._replicas = []
-        self._flops = self._count_flops()
-        return shape
 
     def _flops_per_sample(self):
         """Floating-point operations of one sample's forward pass in the convolutions and
@@ -92,11 +98,7 @@ class Sequential:
         the same parameter memory, with buffers and gradients of its own."""
         replica = copy.deepcopy(self)  # configuration and parameters, none of the scratch
         replica._serial = True
-        params, _ = self._flat
-        for mine, theirs in zip(self.layers, replica.layers):
-            for name in mine.params:
-                theirs.params[name] = mine.params[name]
-        replica._flat = (params, replica._flat[1])
+        replica._flat = (self._flat[0], replica._flat[1])  # its layers' parameters: see _replicas_for
         return replica
 
     def _replicas_for(self, k):
@@ -106,7 +108,8 @@ class Sequential:
         while len(replicas) < k:
             replicas.append(self._replica())
         self._replicas = replicas
-        for replica in replicas[:k]:  # a parameter array the user put in place of another
+        # the model's own parameter arrays, also where the user has put one in place of another
+        for replica in replicas[:k]:
             for mine, theirs in zip(self.layers, replica.layers):
                 for name, value in mine.params.items():
                     if theirs.params[name] is not value:
@@ -269,12 +272,7 @@ class Sequential:
         # Pickling copies each parameter on its own; make them views of one flat vector again.
         self.__dict__.update(state)
         if self.built:
-            self._reused = self._reusable_inputs()
-            self._flatten_parameters()
-            workspace = {}
-            for layer in self.layers:
-                layer._workspace = workspace
-            self._replicas = []
+            self._prepare()
 
     def _flatten_parameters(self):
         """Make every parameter and gradient a view into one flat vector each, so that an
