@@ -120,12 +120,17 @@ def test_unknown_loss_names_the_choices():
         losses.get("hinge")
 
 
-def test_value_and_gradient_equals_value_and_gradient(rng):
+@pytest.mark.parametrize("shape", [(7,), (7, 1), (7, 3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_value_and_gradient_equals_value_and_gradient(rng, shape, dtype):
     bce = losses.BinaryCrossEntropy()
-    z = rng.normal(size=(7, 1)) * 50
-    t = rng.integers(0, 2, size=(7, 1)).astype(float)
+    z = (rng.normal(size=shape) * 50).astype(dtype)
+    t = rng.integers(0, 2, size=shape).astype(dtype)
     w = rng.uniform(0.5, 2, size=7)
+    rtol = 1e-14 if dtype == np.float64 else 1e-6
     for weights in (None, w):
         value, grad = bce.value_and_gradient(z, t, weights)
-        assert value == pytest.approx(bce.value(z, t, weights), rel=1e-14)
-        np.testing.assert_allclose(grad, bce.gradient(z, t, weights), rtol=1e-14)
+        assert isinstance(value, float)
+        assert value == pytest.approx(bce.value(z, t, weights), rel=rtol)
+        assert grad.dtype == dtype and grad.shape == shape
+        np.testing.assert_allclose(grad, bce.gradient(z, t, weights), rtol=rtol)

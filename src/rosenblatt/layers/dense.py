@@ -52,7 +52,9 @@ class Dense(Layer):
     def forward(self, x):
         self._ensure_built(x)
         self.x = x
-        return x @ self.params["weight"].T + self.params["bias"]
+        z = x @ self.params["weight"].T
+        z += self.params["bias"]
+        return z
 
     def backward(self, dout):
         self._require_forward("x")
@@ -60,7 +62,7 @@ class Dense(Layer):
 
     def _backward(self, dout, input_gradient=True):
         np.matmul(self.x.T, dout, out=self.grads["weight"].T)  # ∂L/∂wⱼᵢ = Σₙ aᵢ δⱼ
-        np.sum(dout, axis=0, out=self.grads["bias"])
+        np.add.reduce(dout, axis=0, out=self.grads["bias"])  # np.sum without its Python layer
         return dout @ self.params["weight"] if input_gradient else None
 
     def get_config(self):
