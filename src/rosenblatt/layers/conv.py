@@ -214,19 +214,20 @@ class Conv2D(Layer):
 
         Full im2col rows of δ would be kh·kw·f long. Instead the rows are laid out along the
         width only, R[(s, y, x), (j, f)] = δ_pad[s, y, x + j, f] for every padded row y of
-        every sample s, one sample after the other. Kernel row i then reads the rows of R
-        i·w further on, a contiguous block, so that dx = Σᵢ R[i·w:]·W_flip,i: kh matrix
-        products and kh times less copying. Each block also runs past the end of a sample's
-        rows into the next sample's; those outputs (the last kh − 1 rows of each sample's
-        block) are dropped.
+        every sample s, one sample after the other, and one matrix product gives every kernel
+        row's share at once: P = R·[W_flip,0 … W_flip,kh−1], kh·c columns (a product with kh
+        times more columns runs faster than kh narrow ones, about 1.5× for c = 16). Kernel row
+        i's share for output row y is P's block i in the row i·w further on, so that
+        dx[s, y] = Σᵢ P[(s, y + i), block i]: kh strided views of P, added. The rows of P past
+        the last valid output row of a sample are never read.
         """
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         n, ho, wo, f = dout.shape
         qh, qw = kh - 1 - ph, kw - 1 - pw
         _, h, w, c = self.x_shape
         hp = ho + 2 * qh  # padded rows per sample; h = hp − kh + 1
-        # W_flip,i[(j, f), c] = w[f, c, kh − 1 − i, kw − 1 − j]
-        w_flip = self.params["weight"][:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(kh, kw * f, c)
+        # W_flip[(j, f), (i, c)] = w[f, c, kh − 1 − i, kw − 1 − j]
+        w_flip = self.params["weight"][:, :, ::-1, ::-1].transpose(3, 0, 2, 1).reshape(kw * f, kh * c)
         dx = self._buffer("dx", (n, h, w, c), dout.dtype)
         for part in self._chunks(n, hp * w, kw * f * dout.itemsize):
             m = part.stop - part.start
@@ -240,14 +241,22 @@ class Conv2D(Layer):
                 d = F.pad_into(d, (qh, qw), padded)
             rows = self._buffer("dcols", (m * hp * w, kw * f), dout.dtype, shared=True)
             F.im2col(d, (1, kw), (1, 1), out=rows)  # width-only im2col: (m, hp, w) rows
-            span = (m * hp - (kh - 1)) * w  # output rows that every kernel row can read
-            tall = self._buffer("dx_tall", (m * hp * w, c), dout.dtype, shared=True)
-            np.matmul(rows[:span], w_flip[0], out=tall[:span])
-            if kh > 1:
-                term = self._buffer("dx_term", (span, c), dout.dtype, shared=True)
-                for i in range(1, kh):
-                    tall[:span] += np.matmul(rows[i * w : i * w + span], w_flip[i], out=term)
-            np.copyto(dx[part], tall.reshape(m, hp, w, c)[:, :h])
+            shares = np.matmul(
+                rows, w_flip, out=self._buffer("dx_shares", (m * hp * w, kh * c), dout.dtype, shared=True)
+            )
+            size = shares.itemsize
+            strides = (hp * w * kh * c * size, w * kh * c * size, kh * c * size, size)
+
+            def block(i):  # (s, y, x, c) ↦ shares[(s, y + i, x), i·c + c]
+                return np.ndarray((m, h, w, c), shares.dtype, shares, (i * w * kh + i) * c * size, strides)
+
+            out = dx[part]
+            if kh == 1:
+                np.copyto(out, block(0))
+            else:
+                np.add(block(0), block(1), out=out)
+                for i in range(2, kh):
+                    out += block(i)
         return dx
 
     def get_config(self):
