@@ -152,9 +152,12 @@ def test_copies_and_profiles_of_a_split_model(split, rng):
     assert all(forward > 0 and backward > 0 for name, forward, backward in table[:1])  # the layers ran in place
 
 
-@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
-def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
-    with pytest.raises(ValueError, match=rf"threads must be a positive integer or None. Received: threads={bad!r}"):
+@pytest.mark.parametrize(
+    "bad, error", [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)]
+)
+def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad, error):
+    # a TypeError for what is not an integer (as torch.set_num_threads), a ValueError for one below 1
+    with pytest.raises(error, match=rf"threads must be a positive integer or None. Received: threads={bad!r}"):
         rosenblatt.set_num_threads(bad)
     assert rosenblatt.get_num_threads() == parallel.available_cpus()
 

@@ -58,7 +58,9 @@ def set_num_threads(threads):
     The default is the number of CPUs this process may run on. ``None`` restores it.
     """
     global _threads
-    if threads is not None and (not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or threads < 1):
+    if threads is not None and (not isinstance(threads, (int, np.integer)) or isinstance(threads, bool)):
+        raise TypeError(f"threads must be a positive integer or None. Received: threads={threads!r}")
+    if threads is not None and threads < 1:
         raise ValueError(f"threads must be a positive integer or None. Received: threads={threads!r}")
     _threads = None if threads is None else int(threads)
 
