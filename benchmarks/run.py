@@ -5,9 +5,10 @@
     python benchmarks/run.py --profile  # also a per-layer profile of one training step
 
 Every contender gets the same float32 data and the same initial weights; the contenders are
-alternated round by round, and each figure is the median over rounds. Ratios are throughput
-ratios (rosenblatt ÷ peer: above 1 means rosenblatt is faster) or time ratios where the name
-says so (below 1 means rosenblatt is faster).
+alternated round by round, and each time is the median over rounds. Each ratio is the median
+of the rounds' ratios (see ``paired_ratio``). Ratios are throughput ratios (rosenblatt ÷ peer:
+above 1 means rosenblatt is faster) or time ratios where the name says so (below 1 means
+rosenblatt is faster).
 """
 
 import argparse
@@ -77,7 +78,8 @@ SETTLE = 0.25
 
 
 def alternate(contenders, rounds, calls, warmup=2):
-    """Median seconds per call of each contender, the contenders taking turns each round."""
+    """Seconds per call of each contender, one figure per round, the contenders taking turns
+    within each round."""
     for fn in contenders.values():
         for _ in range(warmup):
             fn()
@@ -90,7 +92,20 @@ def alternate(contenders, rounds, calls, warmup=2):
             for _ in range(calls):
                 fn()
             times[name].append((time.perf_counter() - start) / calls)
+    return times
+
+
+def medians(times):
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def paired_ratio(times, numerator, denominator):
+    """The median over rounds of ``numerator``'s time ÷ ``denominator``'s in the same round.
+
+    This virtual machine's speed drifts by 10–30 % over seconds. The contenders of one round run
+    within a second or two of each other, so that a round's ratio is free of most of the drift;
+    a ratio of the two medians would take each median from different moments."""
+    return float(np.median(np.asarray(times[numerator]) / np.asarray(times[denominator])))
 
 
 def matmul_peak(rounds):
@@ -101,7 +116,7 @@ def matmul_peak(rounds):
     rng = np.random.default_rng(0)
     a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
     ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-    t = alternate({"numpy": lambda: a @ b, "torch": lambda: ta @ tb}, rounds, 3)
+    t = medians(alternate({"numpy": lambda: a @ b, "torch": lambda: ta @ tb}, rounds, 3))
     return {k: 2 * n**3 / v / 1e9 for k, v in t.items()}
 
 
@@ -139,14 +154,15 @@ def cnn_workload(kind, batch_sizes, rounds, calls):
             TF.binary_cross_entropy_with_logits(theirs(tX), ty).backward()
             topt.step()
 
-        t = alternate({"rosenblatt": ours_step, "pytorch": torch_step}, rounds, calls)
+        times = alternate({"rosenblatt": ours_step, "pytorch": torch_step}, rounds, calls)
+        t = medians(times)
         flops = twins.training_flops(ours, batch)
         rows.append(
             {
                 "workload": f"{kind} CNN training step, batch {batch}",
                 "rosenblatt_s": t["rosenblatt"],
                 "pytorch_s": t["pytorch"],
-                "ratio": t["pytorch"] / t["rosenblatt"],
+                "ratio": paired_ratio(times, "pytorch", "rosenblatt"),
                 "rosenblatt_gflops": flops / t["rosenblatt"] / 1e9,
                 "pytorch_gflops": flops / t["pytorch"] / 1e9,
             }
@@ -163,13 +179,14 @@ def cnn_workload(kind, batch_sizes, rounds, calls):
             theirs(tX)
 
     np.testing.assert_allclose(ours.forward(X, training=False), theirs(tX).detach().numpy(), rtol=1e-3, atol=1e-4)
-    t = alternate({"rosenblatt": lambda: ours.forward(X, training=False), "pytorch": torch_infer}, rounds, calls)
+    times = alternate({"rosenblatt": lambda: ours.forward(X, training=False), "pytorch": torch_infer}, rounds, calls)
+    t = medians(times)
     rows.append(
         {
             "workload": f"{kind} CNN inference, batch {batch}",
             "rosenblatt_s": t["rosenblatt"],
             "pytorch_s": t["pytorch"],
-            "ratio": t["pytorch"] / t["rosenblatt"],
+            "ratio": paired_ratio(times, "pytorch", "rosenblatt"),
         }
     )
     return rows
@@ -227,17 +244,18 @@ def mlp_workload(rounds):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 sk.partial_fit(X, y, classes=[0.0, 1.0])
 
-        t = alternate(
+        times = alternate(
             {"rosenblatt": ours_epoch, "pytorch": torch_epoch, "scikit-learn": sklearn_epoch}, rounds, 1, warmup=1
         )
+        t = medians(times)
         rows.append(
             {
                 "workload": f"MLP 784-128-1 epoch ({solver}), 5,000 x 784, batch 64",
                 "rosenblatt_s": t["rosenblatt"],
                 "pytorch_s": t["pytorch"],
                 "sklearn_s": t["scikit-learn"],
-                "time_ratio_sklearn": t["rosenblatt"] / t["scikit-learn"],
-                "time_ratio_pytorch": t["rosenblatt"] / t["pytorch"],
+                "time_ratio_sklearn": paired_ratio(times, "rosenblatt", "scikit-learn"),
+                "time_ratio_pytorch": paired_ratio(times, "rosenblatt", "pytorch"),
             }
         )
     return rows
@@ -443,7 +461,8 @@ def markdown(env, peak, rows, profiles):
         f"{env['torch_threads']} threads; rosenblatt splitting large batches across {env['rosenblatt_threads']} "
         f"threads; NumPy {env['numpy']}, scikit-learn {env['scikit-learn']}.",
         f"Matrix-multiply peak (float32, 2048²): NumPy {peak['numpy']:.0f} GFLOP/s, PyTorch "
-        f"{peak['torch']:.0f} GFLOP/s.",
+        f"{peak['torch']:.0f} GFLOP/s. Times are medians over rounds; each ratio is the median of the rounds' "
+        "ratios.",
         "",
         "| workload | rosenblatt | PyTorch | scikit-learn | ratio |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -542,7 +561,7 @@ def main(argv=None):
                 profiles[kind] = profile(kind)
                 print(format_profile(kind, profiles[kind]), flush=True)
     if "mlp" in parts:
-        add(mlp_workload(max(3, rounds - 2)))
+        add(mlp_workload(3 if args.quick else 15))  # epochs of ~50 ms: the noisiest figure, and rounds are cheap
     if "accuracy" in parts:
         add(time_to_accuracy())
     if "memory" in parts:
