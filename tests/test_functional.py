@@ -134,3 +134,32 @@ def test_value_and_gradient_equals_value_and_gradient(rng, shape, dtype):
         assert value == pytest.approx(bce.value(z, t, weights), rel=rtol)
         assert grad.dtype == dtype and grad.shape == shape
         np.testing.assert_allclose(grad, bce.gradient(z, t, weights), rtol=rtol)
+
+
+def test_losses_take_integer_outputs_as_float64():
+    bce = losses.BinaryCrossEntropy()
+    value, grad = bce.value_and_gradient([1, -2, 3], [1, 0, 1])
+    assert value == bce.value([1.0, -2.0, 3.0], [1.0, 0.0, 1.0])
+    assert grad.dtype == np.float64
+    np.testing.assert_array_equal(grad, bce.gradient(np.array([1.0, -2.0, 3.0]), np.array([1.0, 0.0, 1.0])))
+    # a soft target is not truncated to the integers' dtype
+    assert losses.MeanSquaredError().value([1, 0], [0.5, 0.5]) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "mean_squared_error"])
+def test_losses_refuse_a_target_that_does_not_pair_with_the_output(name):
+    loss = losses.get(name)
+    with pytest.raises(ValueError, match=r"output's shape \(2, 3\).*Received a target of shape \(3, 2\)"):
+        loss.value(np.zeros((2, 3)), np.zeros((3, 2)))  # same size, but a reshape would mix up the samples
+    with pytest.raises(ValueError, match=r"Received a target of shape \(3,\)"):
+        loss.gradient(np.zeros((2, 3)), np.zeros(3))
+    # one value per sample pairs with one output per sample, however it is shaped
+    assert loss.value(np.zeros((4, 1)), np.ones(4)) == loss.value(np.zeros(4), np.ones((4, 1)))
+
+
+def test_value_and_gradient_is_gradient_bit_for_bit(rng):
+    """fit uses value_and_gradient; a loop written with gradient() must train the same weights."""
+    bce = losses.BinaryCrossEntropy()
+    for shape in [(5,), (5, 1), (5, 3), (5, 2, 2)]:
+        z, t = rng.normal(size=shape), rng.integers(0, 2, size=shape).astype(float)
+        np.testing.assert_array_equal(bce.value_and_gradient(z, t)[1], bce.gradient(z, t))

@@ -452,3 +452,14 @@ def test_zeroed_buffers_keep_their_borders_zero_across_layouts_and_batch_sizes()
     c[:, 1:4] = 2
     d = layer._buffer("padded", (1, 5), np.float64, zero=True)  # fewer rows: a prefix, left as it is
     np.testing.assert_array_equal(d, [[0, 2, 2, 2, 0]])
+
+
+def test_accuracy_counts_each_kind_of_target():
+    bce, softmax = losses.BinaryCrossEntropy(), losses.SoftmaxCrossEntropy()
+    value = training.accuracy(np.array([[1.0], [-1.0], [0.0]]), np.array([1, 1, 1]), bce)
+    assert value == pytest.approx(2 / 3) and type(value) is float
+    logits = np.array([[5.0, 0.1, 0.2], [0.0, 3.0, 1.0]])
+    assert training.accuracy(logits, np.array([0, 2]), softmax) == 0.5
+    # one-hot targets, which the softmax loss accepts, name the class by their largest entry
+    assert training.accuracy(logits, np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]), softmax) == 0.5
+    assert training.accuracy(logits[:1], np.array([[0.0, 1.0, 0.0]]), softmax) == 0.0

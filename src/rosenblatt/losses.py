@@ -70,11 +70,11 @@ class BinaryCrossEntropy:
         grad = np.where(z >= 0, 1, e).astype(z.dtype, copy=False)
         grad /= 1 + e
         grad -= t
-        if sample_weight is None:
-            grad /= z.size  # the mean over samples and over each sample's outputs
-            return float(per.sum() / per.shape[0]), grad
         if z.ndim > 1 and z[0].size > 1:
-            grad /= z[0].size
+            grad /= z[0].size  # the mean over each sample's outputs, then over the samples, as gradient()
+        if sample_weight is None:
+            grad /= z.shape[0]
+            return float(per.sum() / per.shape[0]), grad
         return _reduce(per.reshape(-1), sample_weight), _scale(grad, sample_weight)
 
 
@@ -148,8 +148,22 @@ class SoftmaxCrossEntropy:
 
 
 def _pair(y, t):
+    """The output as a float array (integers as float64) and the target in its dtype and shape.
+
+    The target has the output's shape, or, where each sample has one output, any shape with
+    one number per sample ((n,) for an output (n, 1), as Keras squeezes); anything else is an
+    error rather than a reshape that would pair outputs with the wrong targets."""
     y = np.asarray(y)
-    t = np.asarray(t, dtype=y.dtype).reshape(y.shape)
+    if not np.issubdtype(y.dtype, np.floating):
+        y = y.astype(np.float64)
+    t = np.asarray(t, dtype=y.dtype)
+    if t.shape != y.shape:
+        if not (y.ndim and t.ndim and t.shape[0] == y.shape[0] and t[0].size == y[0].size == 1):
+            raise ValueError(
+                f"The target must have the output's shape {y.shape} (or one value per sample when each sample "
+                f"has one output). Received a target of shape {t.shape}."
+            )
+        t = t.reshape(y.shape)
     return y, t
 
 

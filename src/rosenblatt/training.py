@@ -51,12 +51,14 @@ def accuracy(output, target, loss):
         pred = output.reshape(output.shape[0], -1)[:, 0] >= 0.5
     elif name == "softmax_crossentropy":
         pred = output.argmax(axis=1)
-        target = np.asarray(target).reshape(-1)
-        return np.count_nonzero(pred == target) / len(pred)
+        target = np.asarray(target)
+        # one-hot (or probability) targets, which the loss accepts too, name their class by their largest entry
+        target = target.argmax(axis=1) if target.shape == output.shape else target.reshape(-1)
+        return int(np.count_nonzero(pred == target)) / len(pred)
     else:
         return None
     # count_nonzero rather than mean: this runs every batch, and np.mean's Python layer costs more than the count
-    return np.count_nonzero(pred == (np.asarray(target).reshape(-1) >= 0.5)) / len(pred)
+    return int(np.count_nonzero(pred == (np.asarray(target).reshape(-1) >= 0.5))) / len(pred)
 
 
 def predict_in_batches(model, X, batch_size=256):
