@@ -139,3 +139,27 @@ def test_class_weight_and_warm_start():
     p.fit(a.X_train, a.y_train)  # already separated: one clean epoch, nothing changes
     assert p.converged_ and p.n_iter_ == 1 and p.n_updates_ == 0
     np.testing.assert_array_equal(p.coef_, coef)
+
+
+def test_verbose_prints_each_epoch_and_the_convergence(capsys):
+    d = datasets.load("and")
+    clf = Perceptron(verbose=True).fit(d.X_train, d.y_train)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == clf.n_iter_ + 1
+    width = len(str(clf.max_epochs))
+    for epoch, (line, errors) in enumerate(zip(lines, clf.errors_per_epoch_), start=1):
+        assert line.startswith(f"epoch {epoch:>{width}}/100  errors {errors}  updates ")
+    assert lines[-2].endswith(f"errors 0  updates {clf.n_updates_}")
+    assert lines[-1] == f"converged after {clf.n_iter_} epoch(s), {clf.n_updates_} update(s)"
+    Perceptron().fit(d.X_train, d.y_train)
+    assert capsys.readouterr().out == ""  # quiet by default
+
+
+def test_verbose_names_the_class_one_vs_rest(capsys):
+    X = np.array([[0.0, 0.0], [0.0, 3.0], [3.0, 0.0], [3.0, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        Perceptron(verbose=True, max_epochs=2).fit(X, ["a", "b", "c", "c"])
+    out = capsys.readouterr().out
+    assert out.startswith("class 'a': epoch 1/2  errors ")
+    assert "class 'b': epoch 1/2" in out and "class 'c': epoch 1/2" in out

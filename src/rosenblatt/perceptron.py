@@ -48,6 +48,7 @@ def train(
     shuffle=False,
     init_scale=0.5,
     sample_weight=None,
+    on_epoch=None,
 ):
     """Run the perceptron rule on X (n, d) with targets t in {0, 1}.
 
@@ -56,6 +57,8 @@ def train(
     reproduce the textbook's zero start). With ``shuffle`` the sample order of each epoch is
     drawn from ``rng``; otherwise samples are visited in the order given. ``sample_weight`` sᵢ
     scales a sample's update, w ← w + α sᵢ (T − Y)x; samples of weight 0 are left out.
+    ``on_epoch(epoch, errors, updates)``, if given, is called after each epoch (from 1) with its
+    errors and the updates made so far.
     """
     X = np.asarray(X)
     t = np.asarray(t).astype(np.int64).reshape(-1)
@@ -86,6 +89,8 @@ def train(
         result.n_updates += errors
         result.errors_per_epoch.append(errors)
         result.trajectory.append((w.copy(), b))
+        if on_epoch is not None:
+            on_epoch(result.n_epochs, errors, result.n_updates)
         if errors == 0:
             result.converged = True
             break

@@ -35,6 +35,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         scikit-learn does; with False, in the order given (on data sorted by class, the last
         class seen then dominates the final weights of a run that does not converge).
     random_state : int, RandomState, Generator or None, default 0
+    verbose : bool, default False
+        Print one line per epoch (its errors and the updates made so far) and, at the end,
+        whether the rule converged.
 
     Attributes
     ----------
@@ -52,6 +55,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         class_weight=None,
         warm_start=False,
         random_state=0,
+        verbose=False,
     ):
         self.learning_rate = learning_rate
         self.max_epochs = max_epochs
@@ -60,6 +64,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
+        self.verbose = verbose
 
     def fit(self, X, y, sample_weight=None):
         """Run the rule on X and y; return self. ``sample_weight`` and ``class_weight`` scale each
@@ -100,8 +105,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 initial_bias=b0,
                 shuffle=self.shuffle,
                 sample_weight=weights,
+                on_epoch=self._epoch_printer(None if binary else self.classes_[k]) if self.verbose else None,
             )
-            for tk, (w0, b0) in zip(targets, starts)
+            for k, (tk, (w0, b0)) in enumerate(zip(targets, starts))
         ]
         self.coef_ = np.stack([r.weights for r in self.results_])
         self.intercept_ = np.array([r.bias for r in self.results_], dtype=X.dtype)
@@ -112,6 +118,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             self.results_[0].errors_per_epoch if binary else [r.errors_per_epoch for r in self.results_]
         )
         self.trajectory_ = self.results_[0].trajectory if binary else [r.trajectory for r in self.results_]
+        if self.verbose and self.converged_:
+            print(f"converged after {self.n_iter_} epoch(s), {self.n_updates_} update(s)", flush=True)
         if not self.converged_:
             last = (
                 self.results_[0].errors_per_epoch[-1] if binary else sum(r.errors_per_epoch[-1] for r in self.results_)
@@ -122,6 +130,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 f"linearly separable (as XOR is not); if it is, increase max_epochs."
             )
         return self
+
+    def _epoch_printer(self, label):
+        width = len(str(self.max_epochs))
+        label = label.item() if isinstance(label, np.generic) else label  # 'a', not np.str_('a')
+        prefix = "" if label is None else f"class {label!r}: "
+
+        def show(epoch, errors, updates):
+            print(f"{prefix}epoch {epoch:>{width}}/{self.max_epochs}  errors {errors}  updates {updates}", flush=True)
+
+        return show
 
     def net_input(self, X):
         """w·x + b: shape (n,) for two classes, (n, k) one-vs-rest."""
