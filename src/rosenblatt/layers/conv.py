@@ -247,7 +247,7 @@ class Conv2D(Layer):
             size = shares.itemsize
             strides = (hp * w * kh * c * size, w * kh * c * size, kh * c * size, size)
 
-            def block(i):  # (s, y, x, c) ↦ shares[(s, y + i, x), i·c + c]
+            def block(i):  # (s, y, x, ch) ↦ shares[row (s, y + i, x), column i·c + ch]
                 return np.ndarray((m, h, w, c), shares.dtype, shares, (i * w * kh + i) * c * size, strides)
 
             out = dx[part]
