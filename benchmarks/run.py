@@ -12,6 +12,7 @@ rosenblatt is faster).
 """
 
 import argparse
+import copy
 import datetime
 import json
 import os
@@ -77,15 +78,18 @@ def environment(threads):
 SETTLE = 0.25
 
 
-def alternate(contenders, rounds, calls, warmup=2):
+def alternate(contenders, rounds, calls, warmup=2, resets=None):
     """Seconds per call of each contender, one figure per round, the contenders taking turns
-    within each round."""
+    within each round. ``resets[name]()``, where given, runs before each of that contender's
+    turns, untimed."""
     for fn in contenders.values():
         for _ in range(warmup):
             fn()
     times = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
+            if resets and name in resets:
+                resets[name]()
             time.sleep(SETTLE)
             fn()
             start = time.perf_counter()
@@ -229,24 +233,37 @@ def mlp_workload(rounds):
         )
         rng = np.random.default_rng(0)
         tX, ty = torch.from_numpy(X), torch.from_numpy(y)[:, None]
+        # Every turn trains from the same state, one epoch in: an epoch's cost changes as training goes on
+        # (scikit-learn's Adam moments of always-blank pixels decay into subnormal numbers, whose
+        # arithmetic is slow: its epochs grow from about 110 to 150-240 ms over the first 20), so that
+        # without this the ratio would depend on the number of rounds.
+        live = {"rosenblatt": (ours, opt), "pytorch": (theirs, topt), "scikit-learn": sk}
 
         def ours_epoch():
-            training.fit(ours, X, y, losses.BinaryCrossEntropy(), opt, epochs=1, batch_size=64, rng=rng)
+            model, optimizer = live["rosenblatt"]
+            training.fit(model, X, y, losses.BinaryCrossEntropy(), optimizer, epochs=1, batch_size=64, rng=rng)
 
         def torch_epoch():
+            net, optimizer = live["pytorch"]
             for i in torch.randperm(len(X)).split(64):
-                topt.zero_grad()
-                TF.binary_cross_entropy_with_logits(theirs(tX[i]), ty[i]).backward()
-                topt.step()
+                optimizer.zero_grad()
+                TF.binary_cross_entropy_with_logits(net(tX[i]), ty[i]).backward()
+                optimizer.step()
 
         def sklearn_epoch():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                sk.partial_fit(X, y, classes=[0.0, 1.0])
+                live["scikit-learn"].partial_fit(X, y, classes=[0.0, 1.0])
 
-        times = alternate(
-            {"rosenblatt": ours_epoch, "pytorch": torch_epoch, "scikit-learn": sklearn_epoch}, rounds, 1, warmup=1
-        )
+        epochs = {"rosenblatt": ours_epoch, "pytorch": torch_epoch, "scikit-learn": sklearn_epoch}
+        for epoch in epochs.values():
+            epoch()
+        start = copy.deepcopy(live)  # each model with its optimizer, so that the copies keep their links
+
+        def reset(name):
+            return lambda: live.__setitem__(name, copy.deepcopy(start[name]))
+
+        times = alternate(epochs, rounds, 1, warmup=0, resets={name: reset(name) for name in epochs})
         t = medians(times)
         rows.append(
             {
