@@ -519,7 +519,7 @@ def markdown(env, peak, rows, profiles):
             if "rosenblatt_gflops" in r:
                 extra = (
                     f"; {r['rosenblatt_gflops']:.0f} vs {r['pytorch_gflops']:.0f} GFLOP/s = "
-                    f"{r['rosenblatt_gflops'] / best:.0%} vs {r['pytorch_gflops'] / best:.0%} of peak"
+                    f"{r['rosenblatt_gflops'] / best:.1%} vs {r['pytorch_gflops'] / best:.1%} of peak"
                 )
             cells = [
                 fmt(r["rosenblatt_s"], "s"),
