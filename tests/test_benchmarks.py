@@ -1,0 +1,51 @@
+"""The benchmark harness's own arithmetic: what its figures are made of must be right too."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
+
+import run  # noqa: E402
+import twins  # noqa: E402
+
+
+def test_paired_ratio_is_the_median_of_each_rounds_ratio():
+    times = {"ours": [1.0, 10.0, 3.0], "theirs": [2.0, 10.0, 1.0]}
+    assert run.paired_ratio(times, "ours", "theirs") == 1.0  # rounds: 0.5, 1, 3
+    assert run.medians(times) == {"ours": 3.0, "theirs": 2.0}  # whose ratio, 1.5, mixes moments
+
+
+def test_alternate_takes_turns_and_resets_before_each_turn(monkeypatch):
+    monkeypatch.setattr(run, "SETTLE", 0.0)
+    log = []
+    contenders = {"a": lambda: log.append("a"), "b": lambda: log.append("b")}
+    times = run.alternate(contenders, rounds=2, calls=3, warmup=1, resets={"a": lambda: log.append("reset a")})
+    turn_a, turn_b = ["reset a"] + ["a"] * 4, ["b"] * 4  # one untimed call, then the timed ones
+    assert log == ["a", "b"] + (turn_a + turn_b) * 2
+    assert [len(t) for t in times.values()] == [2, 2] and all(s >= 0 for t in times.values() for s in t)
+
+
+@pytest.mark.parametrize("kind", ["small", "large"])
+def test_twins_start_from_the_same_weights_and_compute_the_same_function(kind, rng):
+    ours = twins.rosenblatt_cnn(kind)
+    shape = twins.INPUT_SHAPES[kind]
+    ours.build(shape)
+    theirs = twins.torch_twin(ours)
+    x = rng.random((3,) + shape, dtype=np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours.forward(x, training=False), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_training_flops_count_forward_weight_and_input_gradients():
+    model = twins.rosenblatt_cnn("small")
+    model.build(twins.INPUT_SHAPES["small"])
+    b = 5
+    conv1 = 2 * b * 28 * 28 * 8 * 1 * 9  # the first layer has no input gradient
+    conv2 = 2 * b * 14 * 14 * 16 * 8 * 9
+    dense = 2 * b * (784 * 64 + 64 * 1)
+    assert twins.training_flops(model, b) == 2 * conv1 + 3 * conv2 + 3 * dense
