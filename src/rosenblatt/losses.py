@@ -64,14 +64,15 @@ class BinaryCrossEntropy:
         per = np.maximum(z, 0)
         per -= z * t
         per += np.log1p(e)
-        if z.ndim > 1 and z[0].size > 1:
+        outputs = z[0].size if z.ndim > 1 else 1  # per sample
+        if outputs > 1:
             per = per.reshape(z.shape[0], -1).mean(axis=1)
         # σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) below: the same two quotients as F.sigmoid
         grad = np.where(z >= 0, 1, e).astype(z.dtype, copy=False)
         grad /= 1 + e
         grad -= t
-        if z.ndim > 1 and z[0].size > 1:
-            grad /= z[0].size  # the mean over each sample's outputs, then over the samples, as gradient()
+        if outputs > 1:
+            grad /= outputs  # the mean over each sample's outputs, then over the samples, as gradient()
         if sample_weight is None:
             grad /= z.shape[0]
             return float(per.sum() / per.shape[0]), grad
