@@ -163,3 +163,21 @@ def test_value_and_gradient_is_gradient_bit_for_bit(rng):
     for shape in [(5,), (5, 1), (5, 3), (5, 2, 2)]:
         z, t = rng.normal(size=shape), rng.integers(0, 2, size=shape).astype(float)
         np.testing.assert_array_equal(bce.value_and_gradient(z, t)[1], bce.gradient(z, t))
+
+
+def test_window_order_and_windows_in_window_order(rng):
+    """[s, i, j, y, x] of the views is pixel, or window, (a·y + i, b·x + j) of the image order."""
+    x = rng.normal(size=(2, 7, 5, 3))
+    ordered = F.window_order(x[:, :6, :4], (3, 2))
+    plain = F.windows(x, (2, 2), (1, 1))
+    windows = F.windows(x, (2, 2), (1, 1), order=(3, 2))
+    assert ordered.shape == (2, 3, 2, 2, 2, 3) and windows.shape == (2, 3, 2, 2, 2, 2, 2, 3)
+    for i in range(3):
+        for j in range(2):
+            np.testing.assert_array_equal(ordered[:, i, j], x[:, i:6:3, j:4:2])
+            np.testing.assert_array_equal(windows[:, i, j], plain[:, i::3, j::2])
+    cols = F.im2col(x, (2, 2), (1, 1), order=(3, 2))
+    np.testing.assert_array_equal(cols, windows.reshape(2 * 6 * 4, 12))
+    target = np.zeros((2, 6, 4, 3))
+    F.window_order(target, (3, 2))[...] = ordered  # a view that can be written
+    np.testing.assert_array_equal(target, x[:, :6, :4])

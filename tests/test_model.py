@@ -342,6 +342,73 @@ def test_pooling_writes_its_input_gradient_over_the_convolutions_spent_output(rn
     np.testing.assert_array_equal(grads[0], grads[1])
 
 
+@pytest.mark.parametrize(
+    "layers, shape, orders",
+    [
+        # the benchmark networks' case: a first convolution on channels-first images, ReLU folded
+        (
+            [L.Conv2D(3, 3, padding=1), L.ReLU(), L.MaxPool2D(2), L.Conv2D(4, 3, padding=1), L.ReLU(), L.MaxPool2D(2)],
+            (2, 8, 12),
+            {0: (2, 2), 3: (2, 2)},
+        ),
+        # a strided first convolution (its phases step by 2) before 3×2 average pools
+        ([L.Conv2D(3, 3, stride=2, padding=1), L.AvgPool2D((3, 2))], (2, 12, 8), {0: (3, 2)}),
+        # inner convolutions: strided (δ goes back to image order for col2im), 1×1 (no padding
+        # of δ) and padded by 2 (δ padded on no side)
+        (
+            [L.Conv2D(3, 3, padding=1), L.Conv2D(4, 3, stride=2, padding=1), L.ReLU(), L.MaxPool2D(2)],
+            (1, 8, 8),
+            {1: (2, 2)},
+        ),
+        ([L.Conv2D(3, 3, padding=1), L.Conv2D(4, 1), L.MaxPool2D(2)], (1, 6, 6), {1: (2, 2)}),
+        ([L.Conv2D(3, 3, padding=1), L.Conv2D(4, 3, padding=2), L.MaxPool2D(2)], (1, 6, 6), {1: (2, 2)}),
+        # poolings that do not tile their input: image order
+        (
+            [L.Conv2D(3, 3, padding=1), L.MaxPool2D(2), L.Conv2D(4, 3, padding=1), L.MaxPool2D(2)],
+            (1, 6, 6),
+            {0: (2, 2)},
+        ),
+        ([L.Conv2D(3, 3, padding=1), L.MaxPool2D(3, 2)], (1, 7, 7), {}),
+    ],
+)
+def test_convolutions_in_the_poolings_window_order_compute_what_image_order_does(layers, shape, orders, rng):
+    """A convolution before a pooling that tiles its output writes it in the order of the
+    pooling windows; the outputs and every gradient are those of the plain image order."""
+    models = [Sequential(copy.deepcopy(layers) + [L.Flatten(), L.Dense(2)], seed=0, dtype="float64") for _ in range(2)]
+    for model in models:
+        model.build(shape)
+    assert models[0]._orders == orders
+    models[1]._orders = {}  # everything in image order
+    X = rng.integers(-2, 3, size=(3,) + shape).astype(np.float64)  # ties in the max-pools
+    X[1] = rng.normal(size=shape)
+    dout = rng.normal(size=(3, 2))
+    results = []
+    for model in models:
+        out = model.forward(X)
+        results.append((out, model.backward(dout), model.parameter_vector()[0][1].copy()))
+    for mine, plain in zip(*results):
+        np.testing.assert_allclose(mine, plain, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(results[0][0], models[0].forward(X, training=False), rtol=1e-12, atol=1e-13)
+
+
+def test_public_layer_calls_after_a_model_pass_in_window_order(rng):
+    """A layer's own forward and backward speak (n, c, h, w) even right after a model has run
+    it in a pooling's window order."""
+    conv, pool = L.Conv2D(3, 3, padding=1), L.MaxPool2D(2)
+    model = Sequential([conv, pool], dtype="float64")
+    X = rng.normal(size=(2, 2, 6, 4))
+    model.forward(X)
+    assert model._orders == {0: (2, 2)} and pool.ordered
+    z = R.conv2d_forward(X, conv.params["weight"], conv.params["bias"], conv.stride, conv.padding)
+    dout = rng.normal(size=(2, 3, 3, 2))
+    dz = pool.backward(dout)
+    np.testing.assert_allclose(dz, R.maxpool2d_backward(dout, z, pool.pool_size, pool.stride), rtol=1e-12)
+    dx, dw, db = R.conv2d_backward(dz, X, conv.params["weight"], conv.stride, conv.padding)
+    np.testing.assert_allclose(conv.backward(dz), dx, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(conv.grads["weight"], dw, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(conv.grads["bias"], db, rtol=1e-12, atol=1e-13)
+
+
 @pytest.mark.parametrize("layer", [L.MaxPool2D(2), L.AvgPool2D(2), L.Conv2D(1, 3)])
 def test_public_layer_calls_hand_back_fresh_arrays_even_with_one_channel(layer, rng):
     """With one channel the NCHW transpose of a reused buffer is already contiguous; what the

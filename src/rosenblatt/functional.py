@@ -68,29 +68,56 @@ def pair(value, name):
     raise ValueError(f"{name} must be an int or a tuple of 2 ints. Received: {name}={value!r}")
 
 
-def windows(x, kernel, stride):
+def windows(x, kernel, stride, order=None):
     """Every kh×kw window of a channels-last array x (n, h, w, c), ``stride`` apart, as a
-    strided view of shape (n, ho, wo, kh, kw, c): no data is copied."""
+    strided view of shape (n, ho, wo, kh, kw, c): no data is copied.
+
+    With ``order`` = (a, b), the output positions come in the order of the a×b pooling windows
+    that tile them: the view has shape (n, a, b, ho/a, wo/b, kh, kw, c), and [s, i, j, y, x]
+    is the window of output position (a·y + i, b·x + j) (see ``window_order``).
+    """
     (kh, kw), (sh, sw) = kernel, stride
     n, h, w, c = x.shape
     ho, wo = conv_output_size(h, kh, sh, 0), conv_output_size(w, kw, sw, 0)
     s0, s1, s2, s3 = x.strides
+    if order is None:
+        shape, strides = (n, ho, wo), (s0, s1 * sh, s2 * sw)
+    else:
+        a, b = order
+        shape, strides = (n, a, b, ho // a, wo // b), (s0, s1 * sh, s2 * sw, s1 * sh * a, s2 * sw * b)
     return np.lib.stride_tricks.as_strided(
-        x, shape=(n, ho, wo, kh, kw, c), strides=(s0, s1 * sh, s2 * sw, s1, s2, s3), writeable=False
+        x, shape=shape + (kh, kw, c), strides=strides + (s1, s2, s3), writeable=False
     )
 
 
-def im2col(x, kernel, stride, out=None):
+def window_order(x, order):
+    """A view of a channels-last x (n, h, w, c) with its pixels in the order of the a×b windows
+    that tile it, (n, a, b, h/a, w/b, c): [s, i, j, y, x] is pixel (a·y + i, b·x + j).
+
+    A convolution followed by a pooling of a×b windows, a×b apart, writes its output in this
+    order, so that each position of the window is one contiguous block per sample: the
+    pooling then reads and writes whole blocks instead of runs of c numbers.
+    """
+    a, b = order
+    n, h, w, c = x.shape
+    s0, s1, s2, s3 = x.strides
+    return np.lib.stride_tricks.as_strided(
+        x, shape=(n, a, b, h // a, w // b, c), strides=(s0, s1, s2, s1 * a, s2 * b, s3)
+    )
+
+
+def im2col(x, kernel, stride, out=None, order=None):
     """Lay every receptive field of a channels-last x (n, h, w, c) out as one row, so that a
     convolution is one matrix product.
 
-    Returns ``cols`` of shape (n·ho·wo, kh·kw·c): rows in (n, ho, wo) order, columns in
-    (kh, kw, c) order. The windows are a strided view; filling ``cols`` is the one copy.
+    Returns ``cols`` of shape (n·ho·wo, kh·kw·c): rows in (n, ho, wo) order, or with ``order``
+    in the order of ``windows``, columns in (kh, kw, c) order. The windows are a strided view;
+    filling ``cols`` is the one copy.
     """
-    win = windows(x, kernel, stride)
-    n, ho, wo, kh, kw, c = win.shape
+    win = windows(x, kernel, stride, order)
+    rows = win.size // (win.shape[-3] * win.shape[-2] * win.shape[-1])
     if out is None:
-        out = np.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
+        out = np.empty((rows, win.shape[-3] * win.shape[-2] * win.shape[-1]), dtype=x.dtype)
     np.copyto(out.reshape(win.shape), win)
     return out
 

@@ -71,6 +71,7 @@ class Sequential:
         write over their input, the layers' shared scratch, and no replicas yet."""
         self._flatten_parameters()
         self._reused = self._reusable_inputs()
+        self._orders = self._window_orders()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
             layer._workspace = workspace
@@ -156,18 +157,37 @@ class Sequential:
             to_nchw.add(len(self.layers))
         return steps, to_nhwc, to_nchw
 
-    def _reusable_inputs(self):
-        """Pooling layers whose input is a convolution's output, directly or through a folded
-        ReLU: nothing reads it after the pooling's forward pass (a convolution's backward pass
-        needs its input, not its output), so the pooling writes its input gradient over it."""
+    def _pooled_convolutions(self):
+        """{pooling index: convolution index} for each pooling whose input is a convolution's
+        output, directly or through a folded ReLU."""
         steps = self._steps[0]
-        reused = set()
+        sources = {}
         for j, layer in enumerate(self.layers):
             if isinstance(layer, _Pool2D) and steps[j] in ("nhwc", "nhwc+relu"):
                 source = j - 2 if j >= 2 and steps[j - 1] == "folded" else j - 1
                 if source >= 0 and isinstance(self.layers[source], Conv2D) and steps[source] == "nhwc":
-                    reused.add(j)
-        return reused
+                    sources[j] = source
+        return sources
+
+    def _reusable_inputs(self):
+        """Pooling layers whose input is a convolution's output: nothing reads it after the
+        pooling's forward pass (a convolution's backward pass needs its input, not its output),
+        so the pooling writes its input gradient over it."""
+        return set(self._pooled_convolutions())
+
+    def _window_orders(self):
+        """{convolution index: (a, b)} for each convolution whose output a pooling of a×b
+        windows, a×b apart, tiles exactly: the convolution writes its output in the order of
+        those windows (see ``functional.window_order``), and the pooling reads each window
+        position as one contiguous block per sample instead of strided runs of a pixel's
+        channels (about twice as fast, measured on the benchmark networks' pools)."""
+        orders = {}
+        for j, i in self._pooled_convolutions().items():
+            pool, (_, ho, wo) = self.layers[j], self.layers[i].output_shape
+            (a, b) = pool.pool_size
+            if pool.stride == pool.pool_size and ho % a == 0 and wo % b == 0:
+                orders[i] = (a, b)
+        return orders
 
     def forward(self, x, training=True):
         """The network's output for a batch x. With ``training=False`` (prediction) layers skip
@@ -192,7 +212,9 @@ class Sequential:
         steps, to_nhwc, to_nchw = self._steps
         for i, (layer, step) in enumerate(zip(self.layers, steps)):
             if i in to_nhwc and isinstance(layer, Conv2D):  # it reads channels-first images itself
-                x = layer._forward(np.ascontiguousarray(x), training=training, channels_first=True)
+                x = layer._forward(
+                    np.ascontiguousarray(x), training=training, channels_first=True, order=self._orders.get(i)
+                )
                 continue
             if i in to_nhwc:
                 x = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
@@ -201,9 +223,11 @@ class Sequential:
             if step == "nchw":
                 x = layer.forward(x)
             elif step == "nhwc+relu":
-                x = layer._forward(x, relu=True, training=training, reuse_input=i in self._reused)
+                x = layer._forward(x, relu=True, training=training, reuse_input=i in self._reused, ordered=x.ndim == 6)
             elif step == "nhwc" and isinstance(layer, _Pool2D):
-                x = layer._forward(x, training=training, reuse_input=i in self._reused)
+                x = layer._forward(x, training=training, reuse_input=i in self._reused, ordered=x.ndim == 6)
+            elif step == "nhwc" and isinstance(layer, Conv2D):
+                x = layer._forward(x, training=training, order=self._orders.get(i))
             elif step == "nhwc" and layer.layout == "image":
                 x = layer._forward(x, training=training)
             elif step != "folded":

@@ -89,7 +89,10 @@ class Conv2D(Layer):
 
     def backward(self, dout):
         self._require_forward("x_padded")
-        dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
+        delta = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
+        if self.order is not None:  # the last forward pass was a model's, in its pooling's order
+            delta = np.ascontiguousarray(F.window_order(delta, self.order))
+        dx = self._backward(delta)
         return dx.transpose(0, 3, 1, 2).copy()
 
     # Channels-last kernels, writing into reused buffers.
@@ -104,9 +107,15 @@ class Conv2D(Layer):
         size = max(1, min(n, CHUNK_BYTES // per_sample))
         return [slice(i, min(n, i + size)) for i in range(0, n, size)]
 
-    def _forward(self, x, training=True, channels_first=False):
+    def _forward(self, x, training=True, channels_first=False, order=None):
         """x channels-last (n, h, w, c), or with ``channels_first`` the images as they come,
-        (n, c, h, w) (the first layer of a model); the output is channels-last either way."""
+        (n, c, h, w) (the first layer of a model); the output is channels-last either way.
+
+        ``order`` = (a, b): a pooling of a×b windows, a×b apart, comes next (``Sequential``
+        says so), and the output is (n, a, b, ho/a, wo/b, f), its pixels in the order of the
+        pooling windows (see ``functional.window_order``). Only the order of the im2col rows
+        changes; ``_backward`` then takes δ in the same order."""
+        self.order = order
         if channels_first:
             return self._forward_channels_first(x)
         n, h, w, c = x.shape
@@ -125,12 +134,23 @@ class Conv2D(Layer):
         for part in self._chunks(n, ho * wo, k * x.itemsize):
             rows = (part.stop - part.start) * ho * wo
             cols = F.im2col(
-                x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
+                x[part],
+                self.kernel_size,
+                self.stride,
+                out=self._buffer("cols", (rows, k), x.dtype, shared=True),
+                order=order,
             )
             zp = np.matmul(cols, weight, out=z[part].reshape(rows, self.filters))
             zp = zp.reshape(-1, bias_row.size)
             zp += bias_row  # while the chunk's output is still in cache
-        return z.reshape(n, ho, wo, self.filters)
+        return self._output(z, ho, wo)
+
+    def _output(self, z, ho, wo):
+        """z (n, ho·wo, f) as the image it is: (n, ho, wo, f), or in the pooling's order."""
+        if self.order is None:
+            return z.reshape(len(z), ho, wo, self.filters)
+        a, b = self.order
+        return z.reshape(len(z), a, b, ho // a, wo // b, self.filters)
 
     def _forward_channels_first(self, x):
         """The first layer's forward pass, on images (n, c, h, w) as they come.
@@ -139,6 +159,10 @@ class Conv2D(Layer):
         rows would then be copied in runs of kw·c numbers. Channels-first, the transposed rows
         colsᵀ[(c, i, j), (n, y, x)] = x_pad[n, c, s·y + i, s·x + j] are copied in runs of a
         whole output row, and z = (colsᵀ)ᵀ·W comes out channels-last, as the next layers want.
+
+        In a pooling's window order those runs would be strided (every a-th column): the input
+        is then first copied into its phases (``_phases``), from which the rows are again runs
+        of whole output rows of a phase.
         """
         n, c, h, w = x.shape
         (ph, pw) = self.padding
@@ -147,6 +171,8 @@ class Conv2D(Layer):
             padded[:, :, ph : ph + h, pw : pw + w] = x
             x = padded
         _, ho, wo = self.compute_output_shape((c, h, w))
+        if self.order is not None:
+            x = self._phases(x, ho, wo)
         self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), True
         weight = self.params["weight"].reshape(self.filters, -1).T  # rows in (c, i, j) order
         z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
@@ -155,19 +181,45 @@ class Conv2D(Layer):
             zp = np.matmul(cols_t.T, weight, out=z[part].reshape(-1, self.filters))
             zp = zp.reshape(-1, bias_row.size)
             zp += bias_row
-        return z.reshape(n, ho, wo, self.filters)
+        return self._output(z, ho, wo)
+
+    def _phases(self, x, ho, wo):
+        """The phases of a padded channels-first x for output in (a, b) window order:
+        P[n, c, u, v, y, x] = x_pad[n, c, a·sh·y + u, b·sw·x + v], for the (a − 1)·sh + kh rows
+        u and (a − 1)·sw + kw columns v that the windows' positions and the kernel reach.
+
+        Output pixel (a·y + i, b·x + j) reads x_pad[n, c, sh·(a·y + i) + ki, sw·(b·x + j) + kj]
+        = P[n, c, sh·i + ki, sw·j + kj, y, x]: each of its im2col rows is a whole (ho/a, wo/b)
+        plane of P, contiguous. One strided copy makes P (16 planes of a quarter of the image
+        for a 3×3 kernel and 2×2 pools, 4 times the input); it is kept for the backward pass."""
+        (kh, kw), (sh, sw), (a, b) = self.kernel_size, self.stride, self.order
+        n, c = x.shape[:2]
+        s0, s1, s2, s3 = x.strides
+        shape = (n, c, (a - 1) * sh + kh, (b - 1) * sw + kw, ho // a, wo // b)
+        view = np.lib.stride_tricks.as_strided(
+            x, shape=shape, strides=(s0, s1, s2, s3, s2 * sh * a, s3 * sw * b), writeable=False
+        )
+        phases = self._buffer("phases", shape, x.dtype)
+        np.copyto(phases, view)
+        return phases
 
     def _transposed_cols(self, x, ho, wo):
         """For each chunk of the batch, its slice and colsᵀ, of shape (c·kh·kw, rows), from a
-        padded channels-first x."""
+        padded channels-first x, or in ``self.order`` from its phases (see ``_phases``)."""
         n, c = x.shape[:2]
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        s0, s1, s2, s3 = x.strides
         k = c * kh * kw
+        if self.order is None:
+            s0, s1, s2, s3 = x.strides
+            positions, steps = (ho, wo), (s2 * sh, s3 * sw)
+        else:
+            a, b = self.order
+            s0, s1, s2, s3, s4, s5 = x.strides
+            positions, steps = (a, b, ho // a, wo // b), (s2 * sh, s3 * sw, s4, s5)
         for part in self._chunks(n, ho * wo, k * x.itemsize):
             m = part.stop - part.start
             window = np.lib.stride_tricks.as_strided(
-                x[part], shape=(c, kh, kw, m, ho, wo), strides=(s1, s2, s3, s0, s2 * sh, s3 * sw), writeable=False
+                x[part], shape=(c, kh, kw, m) + positions, strides=(s1, s2, s3, s0) + steps, writeable=False
             )
             cols_t = self._buffer("cols_t", (k, m * ho * wo), x.dtype, shared=True)
             np.copyto(cols_t.reshape(window.shape), window)
@@ -176,7 +228,7 @@ class Conv2D(Layer):
     def _backward(self, dout, input_gradient=True):
         """∂L/∂w = Σ over chunks of colsᵀ·δ, with each chunk's im2col rows recomputed from the
         kept input instead of stored (that memory would be the largest in the network)."""
-        n, ho, wo, f = dout.shape
+        n, f, (ho, wo) = len(dout), self.filters, self.output_shape[1:]
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         x = self.x_padded
         k = self.params["weight"][0].size
@@ -191,7 +243,11 @@ class Conv2D(Layer):
             for part in self._chunks(n, ho * wo, k * x.itemsize):
                 rows = (part.stop - part.start) * ho * wo
                 cols = F.im2col(
-                    x[part], self.kernel_size, self.stride, out=self._buffer("cols", (rows, k), x.dtype, shared=True)
+                    x[part],
+                    self.kernel_size,
+                    self.stride,
+                    out=self._buffer("cols", (rows, k), x.dtype, shared=True),
+                    order=self.order,
                 )
                 dw += np.matmul(cols.T, delta[part].reshape(rows, f), out=part_dw)
             self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
@@ -203,6 +259,10 @@ class Conv2D(Layer):
             return None
         if self.stride == (1, 1) and ph < kh and pw < kw:
             return self._input_gradient_full_convolution(dout)
+        if self.order is not None:  # col2im adds rows in image order
+            spatial = np.empty((n, ho, wo, f), dtype=dout.dtype)
+            np.copyto(F.window_order(spatial, self.order), dout)
+            delta = spatial.reshape(n, ho * wo, f)
         dcols = delta.reshape(-1, f) @ self._weight_matrix().T
         _, h, w, c = self.x_shape
         dxp = F.col2im(dcols, (n, h + 2 * ph, w + 2 * pw, c), self.kernel_size, self.stride)
@@ -222,7 +282,7 @@ class Conv2D(Layer):
         the last valid output row of a sample are never read.
         """
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        n, ho, wo, f = dout.shape
+        n, f, (ho, wo) = len(dout), self.filters, self.output_shape[1:]
         qh, qw = kh - 1 - ph, kw - 1 - pw
         _, h, w, c = self.x_shape
         hp = ho + 2 * qh  # padded rows per sample; h = hp − kh + 1
@@ -232,13 +292,17 @@ class Conv2D(Layer):
         for part in self._chunks(n, hp * w, kw * f * dout.itemsize):
             m = part.stop - part.start
             d = dout[part]
-            if qh or qw:
+            if qh or qw or self.order is not None:
                 shape = (m, hp, wo + 2 * qw, f)
                 # One shared buffer per padded layout: its border is zeroed once and never
                 # written, and layers of other shapes or paddings would each zero it again.
                 name = "padded_delta_" + "_".join(map(str, shape[1:] + (qh, qw)))
                 padded = self._buffer(name, shape, dout.dtype, zero=True, shared=True)
-                d = F.pad_into(d, (qh, qw), padded)
+                if self.order is None:
+                    d = F.pad_into(d, (qh, qw), padded)
+                else:  # δ in the pooling's order, back in image order as it is copied
+                    np.copyto(F.window_order(padded[:, qh : qh + ho, qw : qw + wo], self.order), d)
+                    d = padded
             rows = self._buffer("dcols", (m * hp * w, kw * f), dout.dtype, shared=True)
             F.im2col(d, (1, kw), (1, 1), out=rows)  # width-only im2col: (m, hp, w) rows
             shares = np.matmul(

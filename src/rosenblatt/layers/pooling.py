@@ -35,30 +35,58 @@ class _Pool2D(Layer):
     def backward(self, dout):
         self._require_forward("x_shape")
         dx = self._backward(np.ascontiguousarray(dout.transpose(0, 2, 3, 1)))
+        if self.ordered:  # the last forward pass was a model's, on its input in window order
+            n, a, b, ho, wo, c = dx.shape
+            image = np.empty((n, a * ho, b * wo, c), dtype=dx.dtype)
+            np.copyto(F.window_order(image, (a, b)), dx)
+            dx = image
         return dx.transpose(0, 3, 1, 2).copy()
+
+    def _take_input(self, x, training, reuse_input, ordered):
+        """Record what the backward pass needs of x and return (n, c, ho, wo).
+
+        ``ordered``: x is (n, kh, kw, ho, wo, c), a convolution's output in the order of these
+        windows (see ``functional.window_order``), which needs stride = pool_size and no pixel
+        left over. Each window position is then one contiguous block per sample."""
+        if ordered:
+            n, kh, kw, ho, wo, c = x.shape
+            if (kh, kw) != self.pool_size or self.stride != self.pool_size:
+                raise ValueError(
+                    f"An input in window order must be in the order of this pooling's windows, {self.pool_size} "
+                    f"with stride {self.stride}. Received: an input of shape {x.shape}."
+                )
+        else:
+            n, h, w, c = x.shape
+            _, ho, wo = self.compute_output_shape((c, h, w))
+        self.x_shape, self.ordered = x.shape, ordered
+        self.spent_input = x if reuse_input and training else None
+        return n, c, ho, wo
 
     def _dx_buffer(self, ho, wo, dtype):
         """The input gradient's buffer, zeroed unless every pixel gets written exactly once:
         the forward pass's input itself when the model said nothing reads it again (the output
         of a convolution, which its backward pass does not need), else a buffer of our own."""
         (kh, kw), (sh, sw) = self.pool_size, self.stride
-        _, h, w, _ = self.x_shape
         spent = self.__dict__.get("spent_input")
         if spent is not None and spent.shape == self.x_shape and spent.dtype == dtype:
             dx = spent
         else:
             dx = self._buffer("dx", self.x_shape, dtype)
-        exact = (sh, sw) == (kh, kw) and sh * ho == h and sw * wo == w
+        exact = self.ordered or ((sh, sw) == (kh, kw) and sh * ho == self.x_shape[1] and sw * wo == self.x_shape[2])
         if not exact:
             dx[...] = 0
         return dx, exact
 
     def _offsets(self, ho, wo):
         """For each position k = i·kw + j inside the window, the slice of the (channels-last)
-        input that position reads in every window: a strided view, one pass per position."""
+        input that position reads in every window: a strided view, one pass per position (for
+        an input in window order, one block per sample)."""
         (kh, kw), (sh, sw) = self.pool_size, self.stride
         for i in range(kh):
             for j in range(kw):
+                if self.ordered:
+                    yield i * kw + j, (slice(None), i, j)
+                    continue
                 yield (
                     i * kw + j,
                     (slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw)),
@@ -91,14 +119,13 @@ class MaxPool2D(_Pool2D):
         """The smallest unsigned type that holds every window position and the "none" mark."""
         return np.uint8 if self.pool_size[0] * self.pool_size[1] < 255 else np.uint16
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False):
         """``reuse_input``: x is scratch that nothing reads after this call (Sequential says so
-        for a convolution's output), so the backward pass may write the input gradient over it."""
-        n, h, w, c = x.shape
-        _, ho, wo = self.compute_output_shape((c, h, w))
+        for a convolution's output), so the backward pass may write the input gradient over it.
+        ``ordered``: x is in the order of the windows (see ``_take_input``)."""
+        n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         (_, first), *rest = self._offsets(ho, wo)
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
-        self.x_shape, self.spent_input = x.shape, x if reuse_input and training else None
         if not training:  # prediction: the maximum alone, no record of where it was
             self.argmax = None
             if rest:
@@ -182,10 +209,8 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False):
-        self.x_shape, self.spent_input = x.shape, x if reuse_input and training else None
-        n, h, w, c = x.shape
-        _, ho, wo = self.compute_output_shape((c, h, w))
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False):
+        n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         offsets = list(self._offsets(ho, wo))
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
         np.copyto(out, x[offsets[0][1]])
