@@ -160,9 +160,9 @@ class Conv2D(Layer):
         colsᵀ[(c, i, j), (n, y, x)] = x_pad[n, c, s·y + i, s·x + j] are copied in runs of a
         whole output row, and z = (colsᵀ)ᵀ·W comes out channels-last, as the next layers want.
 
-        In a pooling's window order those runs would be strided (every a-th column): the input
-        is then first copied into its phases (``_phases``), from which the rows are again runs
-        of whole output rows of a phase.
+        In a pooling's window order those runs would be strided (every b-th column): the input
+        is then first copied into its column phases (``_phases``), from which the rows are runs
+        of a pooled output row.
         """
         n, c, h, w = x.shape
         (ph, pw) = self.padding
@@ -184,21 +184,20 @@ class Conv2D(Layer):
         return self._output(z, ho, wo)
 
     def _phases(self, x, ho, wo):
-        """The phases of a padded channels-first x for output in (a, b) window order:
-        P[n, c, u, v, y, x] = x_pad[n, c, a·sh·y + u, b·sw·x + v], for the (a − 1)·sh + kh rows
-        u and (a − 1)·sw + kw columns v that the windows' positions and the kernel reach.
+        """The column phases of a padded channels-first x, for output in (a, b) window order:
+        P[n, c, r, v, x] = x_pad[n, c, r, b·sw·x + v], for the (b − 1)·sw + kw columns v that
+        the windows' positions and the kernel reach.
 
         Output pixel (a·y + i, b·x + j) reads x_pad[n, c, sh·(a·y + i) + ki, sw·(b·x + j) + kj]
-        = P[n, c, sh·i + ki, sw·j + kj, y, x]: each of its im2col rows is a whole (ho/a, wo/b)
-        plane of P, contiguous. One strided copy makes P (16 planes of a quarter of the image
-        for a 3×3 kernel and 2×2 pools, 4 times the input); it is kept for the backward pass."""
-        (kh, kw), (sh, sw), (a, b) = self.kernel_size, self.stride, self.order
-        n, c = x.shape[:2]
+        = P[n, c, sh·(a·y + i) + ki, sw·j + kj, x]: its im2col rows are runs of wo/b numbers, as
+        long as a row of a pooled output, where straight from x_pad they would step by b. One
+        strided copy makes P (twice the input for a 3×3 kernel and 2×2 pools); it is kept for
+        the backward pass."""
+        kw, sw, b = self.kernel_size[1], self.stride[1], self.order[1]
+        n, c, hp = x.shape[:3]
         s0, s1, s2, s3 = x.strides
-        shape = (n, c, (a - 1) * sh + kh, (b - 1) * sw + kw, ho // a, wo // b)
-        view = np.lib.stride_tricks.as_strided(
-            x, shape=shape, strides=(s0, s1, s2, s3, s2 * sh * a, s3 * sw * b), writeable=False
-        )
+        shape = (n, c, hp, (b - 1) * sw + kw, wo // b)
+        view = np.lib.stride_tricks.as_strided(x, shape=shape, strides=(s0, s1, s2, s3, s3 * sw * b), writeable=False)
         phases = self._buffer("phases", shape, x.dtype)
         np.copyto(phases, view)
         return phases
@@ -214,8 +213,8 @@ class Conv2D(Layer):
             positions, steps = (ho, wo), (s2 * sh, s3 * sw)
         else:
             a, b = self.order
-            s0, s1, s2, s3, s4, s5 = x.strides
-            positions, steps = (a, b, ho // a, wo // b), (s2 * sh, s3 * sw, s4, s5)
+            s0, s1, s2, s3, s4 = x.strides
+            positions, steps = (a, b, ho // a, wo // b), (s2 * sh, s3 * sw, s2 * sh * a, s4)
         for part in self._chunks(n, ho * wo, k * x.itemsize):
             m = part.stop - part.start
             window = np.lib.stride_tricks.as_strided(
