@@ -71,6 +71,7 @@ class Sequential:
         write over their input, the layers' shared scratch, and no replicas yet."""
         self._flatten_parameters()
         self._reused = self._reusable_inputs()
+        self._sources = self._pooled_convolutions()
         self._orders = self._window_orders()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
@@ -222,10 +223,17 @@ class Sequential:
                 x = x.transpose(0, 3, 1, 2)
             if step == "nchw":
                 x = layer.forward(x)
-            elif step == "nhwc+relu":
-                x = layer._forward(x, relu=True, training=training, reuse_input=i in self._reused, ordered=x.ndim == 6)
-            elif step == "nhwc" and isinstance(layer, _Pool2D):
-                x = layer._forward(x, training=training, reuse_input=i in self._reused, ordered=x.ndim == 6)
+            elif step in ("nhwc", "nhwc+relu") and isinstance(layer, _Pool2D):
+                # a convolution's output in window order comes without its bias (see Conv2D._forward)
+                bias = self.layers[self._sources[i]].params["bias"] if x.ndim == 6 else None
+                x = layer._forward(
+                    x,
+                    relu=step == "nhwc+relu",
+                    training=training,
+                    reuse_input=i in self._reused,
+                    ordered=x.ndim == 6,
+                    bias=bias,
+                )
             elif step == "nhwc" and isinstance(layer, Conv2D):
                 x = layer._forward(x, training=training, order=self._orders.get(i))
             elif step == "nhwc" and layer.layout == "image":

@@ -42,6 +42,14 @@ class _Pool2D(Layer):
             dx = image
         return dx.transpose(0, 3, 1, 2).copy()
 
+    @staticmethod
+    def _add_bias(out, bias):
+        """out += bias, one per channel: the bias of the convolution before, left to the pooling
+        when the convolution's output comes in window order (see ``Conv2D._forward``). Added a
+        row of the output at a time: one long inner loop per row instead of one per pixel."""
+        rows = out.reshape(-1, out.shape[2] * out.shape[3])
+        rows += np.tile(bias, out.shape[2])
+
     def _take_input(self, x, training, reuse_input, ordered):
         """Record what the backward pass needs of x and return (n, c, ho, wo).
 
@@ -119,10 +127,12 @@ class MaxPool2D(_Pool2D):
         """The smallest unsigned type that holds every window position and the "none" mark."""
         return np.uint8 if self.pool_size[0] * self.pool_size[1] < 255 else np.uint16
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None):
         """``reuse_input``: x is scratch that nothing reads after this call (Sequential says so
         for a convolution's output), so the backward pass may write the input gradient over it.
-        ``ordered``: x is in the order of the windows (see ``_take_input``)."""
+        ``ordered``: x is in the order of the windows (see ``_take_input``). ``bias``: one
+        number per channel to add to every value of x, added to the output instead (before
+        the folded ReLU)."""
         n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         (_, first), *rest = self._offsets(ho, wo)
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
@@ -134,6 +144,8 @@ class MaxPool2D(_Pool2D):
                 np.copyto(out, x[first])
             for _, where in rest[1:]:
                 np.maximum(out, x[where], out=out)
+            if bias is not None:
+                self._add_bias(out, bias)
             if relu:
                 np.maximum(out, 0, out=out)
             return out
@@ -147,6 +159,8 @@ class MaxPool2D(_Pool2D):
             self._two_by_two([x[first]] + [x[where] for _, where in rest], out, argmax, better, step)
         else:
             self._scan(x, first, rest, out, argmax, better, step)
+        if bias is not None:
+            self._add_bias(out, bias)
         if relu:  # windows whose maximum is not positive pass no gradient: mark them "none"
             np.less_equal(out, 0, out=better.view(bool))
             np.multiply(better, none, out=step)
@@ -209,7 +223,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None):
         n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         offsets = list(self._offsets(ho, wo))
         out = self._buffer("out", (n, ho, wo, c), x.dtype)
@@ -217,6 +231,8 @@ class AvgPool2D(_Pool2D):
         for _, where in offsets[1:]:
             out += x[where]
         out *= 1.0 / len(offsets)
+        if bias is not None:
+            self._add_bias(out, bias)
         return out
 
     def _backward(self, dout, input_gradient=True):
