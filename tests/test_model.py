@@ -353,6 +353,9 @@ def test_pooling_writes_its_input_gradient_over_the_convolutions_spent_output(rn
         ),
         # a strided first convolution (its phases step by 2) before 3×2 average pools
         ([L.Conv2D(3, 3, stride=2, padding=1), L.AvgPool2D((3, 2))], (2, 12, 8), {0: (3, 2)}),
+        # first convolutions padded by nothing, and by more than the image is wide
+        ([L.Conv2D(3, 3), L.MaxPool2D(2)], (2, 8, 6), {0: (2, 2)}),
+        ([L.Conv2D(3, 5, padding=3), L.ReLU(), L.MaxPool2D(2)], (1, 2, 2), {0: (2, 2)}),
         # inner convolutions: strided (δ goes back to image order for col2im), 1×1 (no padding
         # of δ) and padded by 2 (δ padded on no side)
         (

@@ -169,13 +169,13 @@ class Conv2D(Layer):
         """
         n, c, h, w = x.shape
         (ph, pw) = self.padding
-        if ph or pw:
-            padded = self._buffer("padded_nchw", (n, c, h + 2 * ph, w + 2 * pw), x.dtype, zero=True)
-            padded[:, :, ph : ph + h, pw : pw + w] = x
-            x = padded
         _, ho, wo = self.compute_output_shape((c, h, w))
         if self.order is not None:
             x = self._phases(x, ho, wo)
+        elif ph or pw:
+            padded = self._buffer("padded_nchw", (n, c, h + 2 * ph, w + 2 * pw), x.dtype, zero=True)
+            padded[:, :, ph : ph + h, pw : pw + w] = x
+            x = padded
         self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), True
         weight = self.params["weight"].reshape(self.filters, -1).T  # rows in (c, i, j) order
         z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
@@ -188,22 +188,29 @@ class Conv2D(Layer):
         return self._output(z, ho, wo)
 
     def _phases(self, x, ho, wo):
-        """The column phases of a padded channels-first x, for output in (a, b) window order:
+        """The column phases of the padded images x_pad, for output in (a, b) window order:
         P[n, c, r, v, x] = x_pad[n, c, r, b·sw·x + v], for the (b − 1)·sw + kw columns v that
         the windows' positions and the kernel reach.
 
         Output pixel (a·y + i, b·x + j) reads x_pad[n, c, sh·(a·y + i) + ki, sw·(b·x + j) + kj]
         = P[n, c, sh·(a·y + i) + ki, sw·j + kj, x]: its im2col rows are runs of wo/b numbers, as
-        long as a row of a pooled output, where straight from x_pad they would step by b. One
-        strided copy makes P (twice the input for a 3×3 kernel and 2×2 pools); it is kept for
-        the backward pass."""
+        long as a row of a pooled output, where straight from x_pad they would step by b. P is
+        copied from the unpadded images x (n, c, h, w), one strided copy per phase v; the zero
+        padding is the part of P's zeroed buffer that no copy writes. It is kept for the
+        backward pass (twice the padded images for a 3×3 kernel and 2×2 pools)."""
         kw, sw, b = self.kernel_size[1], self.stride[1], self.order[1]
-        n, c, hp = x.shape[:3]
-        s0, s1, s2, s3 = x.strides
-        shape = (n, c, hp, (b - 1) * sw + kw, wo // b)
-        view = np.lib.stride_tricks.as_strided(x, shape=shape, strides=(s0, s1, s2, s3, s3 * sw * b), writeable=False)
-        phases = self._buffer("phases", shape, x.dtype)
-        np.copyto(phases, view)
+        n, c, h, w = x.shape
+        ph, pw = self.padding
+        phases = self._buffer("phases", (n, c, h + 2 * ph, (b - 1) * sw + kw, wo // b), x.dtype, zero=True)
+        step = b * sw
+        for v in range(phases.shape[3]):
+            # the phase's columns x that fall inside the image: 0 ≤ step·x + v − pw < w
+            first, last = max(0, -((v - pw) // step)), min(wo // b - 1, (w - 1 + pw - v) // step)
+            if first <= last:
+                start = step * first + v - pw
+                phases[:, :, ph : ph + h, v, first : last + 1] = x[
+                    :, :, :, start : start + step * (last - first) + 1 : step
+                ]
         return phases
 
     def _transposed_cols(self, x, ho, wo):
