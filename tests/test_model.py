@@ -376,7 +376,8 @@ def test_pooling_writes_its_input_gradient_over_the_convolutions_spent_output(rn
 )
 def test_convolutions_in_the_poolings_window_order_compute_what_image_order_does(layers, shape, orders, rng):
     """A convolution before a pooling that tiles its output writes it in the order of the
-    pooling windows; the outputs and every gradient are those of the plain image order."""
+    pooling windows, and a pooling before a padded convolution writes into its padded input;
+    the outputs and every gradient are those of the plain image order, with copies."""
     models = [Sequential(copy.deepcopy(layers) + [L.Flatten(), L.Dense(2)], seed=0, dtype="float64") for _ in range(2)]
     for model in models:
         model.build(shape)
@@ -384,7 +385,7 @@ def test_convolutions_in_the_poolings_window_order_compute_what_image_order_does
         if "bias" in mine.params:  # biases not zero: the pooling adds a convolution's in window order
             mine.params["bias"][...] = plain.params["bias"][...] = rng.normal(size=mine.params["bias"].shape)
     assert models[0]._orders == orders
-    models[1]._orders = {}  # everything in image order
+    models[1]._orders, models[1]._into_next = {}, set()  # image order, and every pooling output copied
     X = rng.integers(-2, 3, size=(3,) + shape).astype(np.float64)  # ties in the max-pools
     X[1] = rng.normal(size=shape)
     dout = rng.normal(size=(3, 2))

@@ -73,6 +73,7 @@ class Sequential:
         self._reused = self._reusable_inputs()
         self._sources = self._pooled_convolutions()
         self._orders = self._window_orders()
+        self._into_next = self._outputs_into_next()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
         for layer in self.layers:
             layer._workspace = workspace
@@ -190,6 +191,20 @@ class Sequential:
                 orders[i] = (a, b)
         return orders
 
+    def _outputs_into_next(self):
+        """Pooling layers followed by a padded convolution: the pooling writes its output into
+        the interior of the convolution's zero-bordered input buffer, which spares a copy."""
+        steps = self._steps[0]
+        return {
+            j
+            for j, layer in enumerate(self.layers[:-1])
+            if isinstance(layer, _Pool2D)
+            and steps[j] in ("nhwc", "nhwc+relu")
+            and isinstance(self.layers[j + 1], Conv2D)
+            and steps[j + 1] == "nhwc"
+            and any(self.layers[j + 1].padding)
+        }
+
     def forward(self, x, training=True):
         """The network's output for a batch x. With ``training=False`` (prediction) layers skip
         what only the backward pass needs, such as max-pooling's record of where each maximum was."""
@@ -226,6 +241,10 @@ class Sequential:
             elif step in ("nhwc", "nhwc+relu") and isinstance(layer, _Pool2D):
                 # a convolution's output in window order comes without its bias (see Conv2D._forward)
                 bias = self.layers[self._sources[i]].params["bias"] if x.ndim == 6 else None
+                out = None
+                if i in self._into_next:
+                    c, ho, wo = layer.output_shape
+                    out = self.layers[i + 1]._padded_input((len(x), ho, wo, c), self.dtype)[1]
                 x = layer._forward(
                     x,
                     relu=step == "nhwc+relu",
@@ -233,6 +252,7 @@ class Sequential:
                     reuse_input=i in self._reused,
                     ordered=x.ndim == 6,
                     bias=bias,
+                    out=out,
                 )
             elif step == "nhwc" and isinstance(layer, Conv2D):
                 x = layer._forward(x, training=training, order=self._orders.get(i))

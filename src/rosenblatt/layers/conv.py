@@ -15,6 +15,11 @@ def _positive(value, name):
     return v
 
 
+def _same_view(a, b):
+    """Whether a and b are the same view of the same memory."""
+    return a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype and a.ctypes.data == b.ctypes.data
+
+
 class Conv2D(Layer):
     """2-D convolution (cross-correlation, as in PyTorch and Keras) with zero padding.
 
@@ -123,8 +128,10 @@ class Conv2D(Layer):
         n, h, w, c = x.shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         if ph or pw:
-            padded = self._buffer("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype, zero=True)
-            x = F.pad_into(x, self.padding, padded)
+            padded, interior = self._padded_input(x.shape, x.dtype)
+            if not _same_view(x, interior):  # else the layer before wrote its output in place
+                np.copyto(interior, x)
+            x = padded
         _, ho, wo = self.compute_output_shape((c, h, w))
         self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), False
         weight = self._weight_matrix()
@@ -147,6 +154,15 @@ class Conv2D(Layer):
                 zp = zp.reshape(-1, bias_row.size)
                 zp += bias_row  # while the chunk's output is still in cache
         return self._output(z, ho, wo)
+
+    def _padded_input(self, shape, dtype):
+        """The zero-bordered buffer that the forward pass reads a channels-last x of ``shape``
+        from, and the view of its interior that x is copied to. ``Sequential`` hands that view
+        to the layer before as its output buffer, which spares the copy."""
+        n, h, w, c = shape
+        ph, pw = self.padding
+        padded = self._buffer("padded", (n, h + 2 * ph, w + 2 * pw, c), dtype, zero=True)
+        return padded, padded[:, ph : ph + h, pw : pw + w]
 
     def _output(self, z, ho, wo):
         """z (n, ho·wo, f) as the image it is: (n, ho, wo, f), or in the pooling's order."""

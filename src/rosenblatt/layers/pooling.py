@@ -45,10 +45,10 @@ class _Pool2D(Layer):
     @staticmethod
     def _add_bias(out, bias):
         """out += bias, one per channel: the bias of the convolution before, left to the pooling
-        when the convolution's output comes in window order (see ``Conv2D._forward``). Added a
-        row of the output at a time: one long inner loop per row instead of one per pixel."""
-        rows = out.reshape(-1, out.shape[2] * out.shape[3])
-        rows += np.tile(bias, out.shape[2])
+        when the convolution's output comes in window order (see ``Conv2D._forward``). Added as
+        a whole row of the output, (wo, c), that the rows of every sample share: one long inner
+        loop per row instead of one per pixel. (out may be a view with gaps between its rows.)"""
+        np.add(out, np.tile(bias, (out.shape[2], 1)), out=out)
 
     def _take_input(self, x, training, reuse_input, ordered):
         """Record what the backward pass needs of x and return (n, c, ho, wo).
@@ -127,15 +127,16 @@ class MaxPool2D(_Pool2D):
         """The smallest unsigned type that holds every window position and the "none" mark."""
         return np.uint8 if self.pool_size[0] * self.pool_size[1] < 255 else np.uint16
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None, out=None):
         """``reuse_input``: x is scratch that nothing reads after this call (Sequential says so
         for a convolution's output), so the backward pass may write the input gradient over it.
         ``ordered``: x is in the order of the windows (see ``_take_input``). ``bias``: one
         number per channel to add to every value of x, added to the output instead (before
-        the folded ReLU)."""
+        the folded ReLU). ``out``: where to write the output (n, ho, wo, c), such as the
+        interior of the next convolution's padded input; by default a buffer of the layer's."""
         n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         (_, first), *rest = self._offsets(ho, wo)
-        out = self._buffer("out", (n, ho, wo, c), x.dtype)
+        out = self._buffer("out", (n, ho, wo, c), x.dtype) if out is None else out
         if not training:  # prediction: the maximum alone, no record of where it was
             self.argmax = None
             if rest:
@@ -223,10 +224,10 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None, out=None):
         n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         offsets = list(self._offsets(ho, wo))
-        out = self._buffer("out", (n, ho, wo, c), x.dtype)
+        out = self._buffer("out", (n, ho, wo, c), x.dtype) if out is None else out
         np.copyto(out, x[offsets[0][1]])
         for _, where in offsets[1:]:
             out += x[where]
