@@ -382,7 +382,7 @@ def test_convolutions_in_the_poolings_window_order_compute_what_image_order_does
     for model in models:
         model.build(shape)
     for mine, plain in zip(*(model.layers for model in models)):
-        if "bias" in mine.params:  # biases not zero: the pooling adds a convolution's in window order
+        if "bias" in mine.params:  # biases not zero
             mine.params["bias"][...] = plain.params["bias"][...] = rng.normal(size=mine.params["bias"].shape)
     assert models[0]._orders == orders
     models[1]._orders, models[1]._into_next = {}, set()  # image order, and every pooling output copied
@@ -396,6 +396,33 @@ def test_convolutions_in_the_poolings_window_order_compute_what_image_order_does
     for mine, plain in zip(*results):
         np.testing.assert_allclose(mine, plain, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(results[0][0], models[0].forward(X, training=False), rtol=1e-12, atol=1e-13)
+
+
+def test_a_layer_called_on_its_own_between_the_models_forward_and_backward_is_refused(rng):
+    """The layer's own call replaces what the model's backward pass needs (its input, and the
+    order its output came in): the model refuses rather than mixing the two passes."""
+    conv, pool = L.Conv2D(3, 3, stride=2, padding=1), L.MaxPool2D(2)
+    model = Sequential([conv, pool, L.Flatten(), L.Dense(1)], dtype="float64")
+    X = rng.normal(size=(2, 2, 8, 8))
+    out = model.forward(X)
+    conv.forward(X)  # the same batch, in image order
+    with pytest.raises(RuntimeError, match=r"layer 0, Conv2D\(.*\), was called on its own \(layer\.forward\)"):
+        model.backward(np.ones_like(out))
+    np.testing.assert_array_equal(model.forward(X), out)  # a new pass is fine again
+    assert model.backward(np.ones_like(out)).shape == X.shape
+
+
+def test_ties_made_by_adding_the_bias_go_to_the_first_maximum(rng):
+    """z = x + 1 rounds 0 and 1e-17 to the same 1.0: the tie goes to the first position, as in
+    PyTorch, though x alone had its maximum at the second."""
+    conv = L.Conv2D(1, 1)
+    model = Sequential([conv, L.MaxPool2D(2)], dtype="float64")
+    model.build((1, 2, 2))
+    conv.params["weight"][...] = 1.0
+    conv.params["bias"][...] = 1.0
+    assert model._orders == {0: (2, 2)}
+    model.forward(np.array([[[[0.0, 1e-17], [0.0, 0.0]]]]))
+    np.testing.assert_array_equal(model.backward(np.ones((1, 1, 1, 1))), [[[[1.0, 0.0], [0.0, 0.0]]]])
 
 
 def test_public_layer_calls_after_a_model_pass_in_window_order(rng):

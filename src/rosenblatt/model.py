@@ -71,7 +71,6 @@ class Sequential:
         write over their input, the layers' shared scratch, and no replicas yet."""
         self._flatten_parameters()
         self._reused = self._reusable_inputs()
-        self._sources = self._pooled_convolutions()
         self._orders = self._window_orders()
         self._into_next = self._outputs_into_next()
         workspace = {}  # scratch shared by all layers: dead once each layer's call returns
@@ -239,8 +238,6 @@ class Sequential:
             if step == "nchw":
                 x = layer.forward(x)
             elif step in ("nhwc", "nhwc+relu") and isinstance(layer, _Pool2D):
-                # a convolution's output in window order comes without its bias (see Conv2D._forward)
-                bias = self.layers[self._sources[i]].params["bias"] if x.ndim == 6 else None
                 out = None
                 if i in self._into_next:
                     c, ho, wo = layer.output_shape
@@ -251,7 +248,6 @@ class Sequential:
                     training=training,
                     reuse_input=i in self._reused,
                     ordered=x.ndim == 6,
-                    bias=bias,
                     out=out,
                 )
             elif step == "nhwc" and isinstance(layer, Conv2D):
@@ -262,6 +258,11 @@ class Sequential:
                 x = layer._forward(x)
         if len(self.layers) in to_nchw:
             x = x.transpose(0, 3, 1, 2)
+        # Each layer keeps what this pass's backward needs; a later call of a layer on its own
+        # (layer.forward) replaces it, and backward then refuses rather than mixing the two.
+        token = self._pass = object()
+        for layer in self.layers:
+            layer._pass = token
         self._forwarded, self._output_shape = training, x.shape
         # Inner layers reuse their buffers from call to call; what the caller gets is its own.
         return x if self.layers[-1].layout == "flat" else x.copy()
@@ -295,6 +296,13 @@ class Sequential:
                 grads += replica._flat[1]
             return np.concatenate(dxs) if input_gradient else None
         steps, to_nhwc, to_nchw = self._steps
+        for i, layer in enumerate(self.layers):
+            if layer.__dict__.get("_pass") is not self._pass:
+                raise RuntimeError(
+                    f"Sequential.backward: layer {i}, {layer!r}, was called on its own (layer.forward) after the "
+                    "model's forward pass, which replaced what this backward pass needs: run the model's forward pass "
+                    "again first."
+                )
         if len(self.layers) in to_nchw:
             dout = np.ascontiguousarray(dout.transpose(0, 2, 3, 1))
         for i in reversed(range(len(self.layers))):
@@ -312,7 +320,7 @@ class Sequential:
         return np.array(dout) if input_gradient else None
 
     def __getstate__(self):
-        transient = ("_flat", "_forwarded", "_output_shape", "_parts", "_replicas", "_serial")
+        transient = ("_flat", "_forwarded", "_output_shape", "_parts", "_replicas", "_serial", "_pass")
         return {k: v for k, v in self.__dict__.items() if k not in transient}
 
     def __copy__(self):

@@ -44,6 +44,8 @@ class Layer:
         return self.forward(x)
 
     def _ensure_built(self, x):
+        # a call of the layer's own: what it keeps for backward is no longer a model's pass
+        self.__dict__.pop("_pass", None)
         if not isinstance(x, np.ndarray):
             raise TypeError(f"{type(self).__name__} expects a NumPy array. Received: {type(x).__name__}")
         if not self.built:
@@ -115,6 +117,7 @@ class Layer:
         "channels_first",
         "argmax",
         "spent_input",
+        "_pass",
     )
 
     def __getstate__(self):

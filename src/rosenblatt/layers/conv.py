@@ -119,9 +119,7 @@ class Conv2D(Layer):
         ``order`` = (a, b): a pooling of a×b windows, a×b apart, comes next (``Sequential``
         says so), and the output is (n, a, b, ho/a, wo/b, f), its pixels in the order of the
         pooling windows (see ``functional.window_order``). Only the order of the im2col rows
-        changes; ``_backward`` then takes δ in the same order. The bias is then left to the
-        pooling, which adds it to its output, a fraction of the size: the maximum and the mean
-        of a window commute with adding the same number to each of its values."""
+        changes; ``_backward`` then takes δ in the same order."""
         self.order = order
         if channels_first:
             return self._forward_channels_first(x)
@@ -150,9 +148,8 @@ class Conv2D(Layer):
                 order=order,
             )
             zp = np.matmul(cols, weight, out=z[part].reshape(rows, self.filters))
-            if order is None:
-                zp = zp.reshape(-1, bias_row.size)
-                zp += bias_row  # while the chunk's output is still in cache
+            zp = zp.reshape(-1, bias_row.size)
+            zp += bias_row  # while the chunk's output is still in cache
         return self._output(z, ho, wo)
 
     def _padded_input(self, shape, dtype):
@@ -198,9 +195,8 @@ class Conv2D(Layer):
         bias_row = np.tile(self.params["bias"], wo)
         for part, cols_t in self._transposed_cols(x, ho, wo):
             zp = np.matmul(cols_t.T, weight, out=z[part].reshape(-1, self.filters))
-            if self.order is None:
-                zp = zp.reshape(-1, bias_row.size)
-                zp += bias_row
+            zp = zp.reshape(-1, bias_row.size)
+            zp += bias_row
         return self._output(z, ho, wo)
 
     def _phases(self, x, ho, wo):

@@ -42,14 +42,6 @@ class _Pool2D(Layer):
             dx = image
         return dx.transpose(0, 3, 1, 2).copy()
 
-    @staticmethod
-    def _add_bias(out, bias):
-        """out += bias, one per channel: the bias of the convolution before, left to the pooling
-        when the convolution's output comes in window order (see ``Conv2D._forward``). Added as
-        a whole row of the output, (wo, c), that the rows of every sample share: one long inner
-        loop per row instead of one per pixel. (out may be a view with gaps between its rows.)"""
-        np.add(out, np.tile(bias, (out.shape[2], 1)), out=out)
-
     def _take_input(self, x, training, reuse_input, ordered):
         """Record what the backward pass needs of x and return (n, c, ho, wo).
 
@@ -127,13 +119,12 @@ class MaxPool2D(_Pool2D):
         """The smallest unsigned type that holds every window position and the "none" mark."""
         return np.uint8 if self.pool_size[0] * self.pool_size[1] < 255 else np.uint16
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None, out=None):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, out=None):
         """``reuse_input``: x is scratch that nothing reads after this call (Sequential says so
         for a convolution's output), so the backward pass may write the input gradient over it.
-        ``ordered``: x is in the order of the windows (see ``_take_input``). ``bias``: one
-        number per channel to add to every value of x, added to the output instead (before
-        the folded ReLU). ``out``: where to write the output (n, ho, wo, c), such as the
-        interior of the next convolution's padded input; by default a buffer of the layer's."""
+        ``ordered``: x is in the order of the windows (see ``_take_input``). ``out``: where to
+        write the output (n, ho, wo, c), such as the interior of the next convolution's padded
+        input; by default a buffer of the layer's."""
         n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         (_, first), *rest = self._offsets(ho, wo)
         out = self._buffer("out", (n, ho, wo, c), x.dtype) if out is None else out
@@ -145,8 +136,6 @@ class MaxPool2D(_Pool2D):
                 np.copyto(out, x[first])
             for _, where in rest[1:]:
                 np.maximum(out, x[where], out=out)
-            if bias is not None:
-                self._add_bias(out, bias)
             if relu:
                 np.maximum(out, 0, out=out)
             return out
@@ -160,8 +149,6 @@ class MaxPool2D(_Pool2D):
             self._two_by_two([x[first]] + [x[where] for _, where in rest], out, argmax, better, step)
         else:
             self._scan(x, first, rest, out, argmax, better, step)
-        if bias is not None:
-            self._add_bias(out, bias)
         if relu:  # windows whose maximum is not positive pass no gradient: mark them "none"
             np.less_equal(out, 0, out=better.view(bool))
             np.multiply(better, none, out=step)
@@ -224,7 +211,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """Average pooling: out = mean over each kh×kw window; each input gets dout / (kh·kw)."""
 
-    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, bias=None, out=None):
+    def _forward(self, x, relu=False, training=True, reuse_input=False, ordered=False, out=None):
         n, c, ho, wo = self._take_input(x, training, reuse_input, ordered)
         offsets = list(self._offsets(ho, wo))
         out = self._buffer("out", (n, ho, wo, c), x.dtype) if out is None else out
@@ -232,8 +219,6 @@ class AvgPool2D(_Pool2D):
         for _, where in offsets[1:]:
             out += x[where]
         out *= 1.0 / len(offsets)
-        if bias is not None:
-            self._add_bias(out, bias)
         return out
 
     def _backward(self, dout, input_gradient=True):
