@@ -29,6 +29,21 @@ def test_alternate_takes_turns_and_resets_before_each_turn(monkeypatch):
     assert [len(t) for t in times.values()] == [2, 2] and all(s >= 0 for t in times.values() for s in t)
 
 
+def test_shares_of_the_peak_are_taken_round_by_round():
+    """Each round's share is against the higher of the two products in that round."""
+    flop = 2 * run.PEAK_SIZE**3  # one product: a time of 1 s is 1 flop-rate unit
+    times = {
+        "rosenblatt": [1.0, 4.0, 1.0],
+        "pytorch": [2.0, 2.0, 0.5],
+        "peak numpy": [0.25, 1.0, 0.5],  # rates 4, 1, 2
+        "peak torch": [0.5, 0.5, 0.25],  # rates 2, 2, 4: round peaks 4, 2, 4
+    }
+    shares, peak = run.shares_of_peak(times, flops=flop)
+    assert shares["rosenblatt"] == pytest.approx(0.25)  # rounds: 1/4, 0.25/2, 1/4
+    assert shares["pytorch"] == pytest.approx(0.25)  # rounds: 0.5/4, 0.5/2, 2/4
+    assert peak == pytest.approx(4 * flop / 1e9)
+
+
 @pytest.mark.parametrize("kind", ["small", "large"])
 def test_twins_start_from_the_same_weights_and_compute_the_same_function(kind, rng):
     ours = twins.rosenblatt_cnn(kind)
