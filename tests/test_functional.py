@@ -181,3 +181,19 @@ def test_window_order_and_windows_in_window_order(rng):
     target = np.zeros((2, 6, 4, 3))
     F.window_order(target, (3, 2))[...] = ordered  # a view that can be written
     np.testing.assert_array_equal(target, x[:, :6, :4])
+
+
+@pytest.mark.parametrize("order", [None, (2, 2)])
+def test_im2col_with_a_column_of_ones(rng, order):
+    """Each row is the receptive field, then a 1; written into ``out`` as given, or refused."""
+    x = rng.normal(size=(2, 5, 5, 3)).astype(np.float32)
+    plain = F.im2col(x, (2, 2), (1, 1), order=order)
+    out = np.full((2 * 4 * 4, 13), np.nan, dtype=np.float32)
+    cols = F.im2col(x, (2, 2), (1, 1), out=out, order=order, ones=True)
+    assert cols is out
+    np.testing.assert_array_equal(cols[:, :12], plain)
+    np.testing.assert_array_equal(cols[:, 12], 1)
+    with pytest.raises(ValueError, match=r"out must be a C-contiguous array of shape \(32, 13\)"):
+        F.im2col(x, (2, 2), (1, 1), out=out[:, :12], order=order, ones=True)
+    with pytest.raises(ValueError, match=r"shape \(32, 12\). Received: out of shape \(32, 13\)"):
+        F.im2col(x, (2, 2), (1, 1), out=out, order=order)

@@ -170,6 +170,10 @@ def test_small_cnn_end_to_end(rng):
     )
     x = rng.normal(size=(5, 1, 12, 12))
     y = rng.integers(0, 2, size=5).astype(float)
+    model.build(x.shape[1:])
+    for layer in model.layers:  # biases that are not zero, so that the forward pass adds them
+        if "bias" in layer.params:
+            layer.params["bias"][...] = rng.normal(size=layer.params["bias"].shape)
     z = model.forward(x)
     loss = losses.BinaryCrossEntropy()
     model.backward(loss.gradient(z, y))

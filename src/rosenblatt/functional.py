@@ -4,6 +4,8 @@ Every function here works for any finite input, in float32 and float64, without 
 warnings and without NaN: exponentials only ever see non-positive arguments.
 """
 
+import math
+
 import numpy as np
 
 
@@ -106,19 +108,32 @@ def window_order(x, order):
     )
 
 
-def im2col(x, kernel, stride, out=None, order=None):
+def im2col(x, kernel, stride, out=None, order=None, ones=False):
     """Lay every receptive field of a channels-last x (n, h, w, c) out as one row, so that a
     convolution is one matrix product.
 
     Returns ``cols`` of shape (n·ho·wo, kh·kw·c): rows in (n, ho, wo) order, or with ``order``
     in the order of ``windows``, columns in (kh, kw, c) order. The windows are a strided view;
-    filling ``cols`` is the one copy.
+    filling ``cols`` is the one copy. With ``ones`` each row ends with one more number, a 1:
+    the product with the weights stacked over the bias then adds the bias, and colsᵀ·δ has
+    Σ δ, the bias's gradient, as its last row.
     """
     win = windows(x, kernel, stride, order)
-    rows = win.size // (win.shape[-3] * win.shape[-2] * win.shape[-1])
+    *lead, kh, kw, c = win.shape
+    k = kh * kw * c
+    rows = win.size // k
     if out is None:
-        out = np.empty((rows, win.shape[-3] * win.shape[-2] * win.shape[-1]), dtype=x.dtype)
-    np.copyto(out.reshape(win.shape), win)
+        out = np.empty((rows, k + ones), dtype=x.dtype)
+    if out.shape != (rows, k + ones) or not out.flags.c_contiguous:
+        raise ValueError(
+            f"out must be a C-contiguous array of shape {(rows, k + ones)}. Received: out of shape {out.shape}."
+        )
+    # each row's first k numbers, in the windows' shape (a view, also with the column of ones)
+    item, row = out.itemsize, out.strides[0]
+    lead_strides = tuple(row * math.prod(lead[i + 1 :]) for i in range(len(lead)))
+    np.copyto(np.ndarray(win.shape, out.dtype, out, 0, lead_strides + (kw * c * item, c * item, item)), win)
+    if ones:
+        out[:, k] = 1
     return out
 
 

@@ -32,9 +32,11 @@ class Conv2D(Layer):
     Inside a ``Sequential`` model the layer computes channels-last, (n, h, w, c), where every
     receptive field is one contiguous run of memory:
 
-    - forward: one strided copy lays the fields out as rows (im2col), then one matrix product
-      with the weights gives the output, already channels-last;
-    - backward: ∂L/∂w = colsᵀ·δ and ∂L/∂b = Σ δ; ∂L/∂x, for stride 1, is the full convolution
+    - forward: one strided copy lays the fields out as rows (im2col), each ending with a 1,
+      then one matrix product with the weights stacked over the bias gives the output, bias
+      added, already channels-last;
+    - backward: colsᵀ·δ gives ∂L/∂w and, from the column of ones, ∂L/∂b = Σ δ in its last
+      row; ∂L/∂x, for stride 1, is the full convolution
       of δ with the kernels flipped in space (another im2col and matrix product), and for larger
       strides the rows δ·W scattered back with col2im. The first layer of a model skips ∂L/∂x.
     """
@@ -105,6 +107,14 @@ class Conv2D(Layer):
         """weight (f, c, kh, kw) as the (kh·kw·c, f) matrix that multiplies im2col rows."""
         return self.params["weight"].transpose(2, 3, 1, 0).reshape(-1, self.filters)
 
+    def _weight_and_bias(self, matrix):
+        """The (k + 1, f) matrix that multiplies im2col rows ending with a 1: ``matrix`` (k, f),
+        the weights in the rows' order, over the bias."""
+        stacked = self._buffer("weight_and_bias", (len(matrix) + 1, self.filters), matrix.dtype)
+        stacked[:-1] = matrix
+        stacked[-1] = self.params["bias"]
+        return stacked
+
     def _chunks(self, n, rows_per_sample, row_bytes):
         """Slices of the batch small enough that one chunk's im2col rows (about CHUNK_BYTES)
         stay in cache while the matrix product reads them."""
@@ -124,7 +134,7 @@ class Conv2D(Layer):
         if channels_first:
             return self._forward_channels_first(x)
         n, h, w, c = x.shape
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        ph, pw = self.padding
         if ph or pw:
             padded, interior = self._padded_input(x.shape, x.dtype)
             if not _same_view(x, interior):  # else the layer before wrote its output in place
@@ -132,25 +142,20 @@ class Conv2D(Layer):
             x = padded
         _, ho, wo = self.compute_output_shape((c, h, w))
         self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), False
-        weight = self._weight_matrix()
+        weight = self._weight_and_bias(self._weight_matrix())
         z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
-        k = kh * kw * c
-        # The bias repeated along an output row: adding it row by row runs one long inner
-        # loop per row instead of one loop of `filters` elements per pixel.
-        bias_row = np.tile(self.params["bias"], wo)
-        for part in self._chunks(n, ho * wo, k * x.itemsize):
-            rows = (part.stop - part.start) * ho * wo
-            cols = F.im2col(
-                x[part],
-                self.kernel_size,
-                self.stride,
-                out=self._buffer("cols", (rows, k), x.dtype, shared=True),
-                order=order,
-            )
-            zp = np.matmul(cols, weight, out=z[part].reshape(rows, self.filters))
-            zp = zp.reshape(-1, bias_row.size)
-            zp += bias_row  # while the chunk's output is still in cache
+        for part, cols in self._cols(x, ho, wo):
+            np.matmul(cols, weight, out=z[part].reshape(-1, self.filters))
         return self._output(z, ho, wo)
+
+    def _cols(self, x, ho, wo):
+        """For each chunk of the batch, its slice and its im2col rows, each ending with a 1,
+        from a padded channels-last x, in ``self.order``."""
+        k = self.params["weight"][0].size + 1
+        for part in self._chunks(len(x), ho * wo, k * x.itemsize):
+            rows = (part.stop - part.start) * ho * wo
+            out = self._buffer("cols", (rows, k), x.dtype, shared=True)
+            yield part, F.im2col(x[part], self.kernel_size, self.stride, out=out, order=self.order, ones=True)
 
     def _padded_input(self, shape, dtype):
         """The zero-bordered buffer that the forward pass reads a channels-last x of ``shape``
@@ -190,13 +195,10 @@ class Conv2D(Layer):
             padded[:, :, ph : ph + h, pw : pw + w] = x
             x = padded
         self.x_padded, self.x_shape, self.channels_first = x, (n, h, w, c), True
-        weight = self.params["weight"].reshape(self.filters, -1).T  # rows in (c, i, j) order
+        weight = self._weight_and_bias(self.params["weight"].reshape(self.filters, -1).T)  # rows in (c, i, j) order
         z = self._buffer("z", (n, ho * wo, self.filters), x.dtype)
-        bias_row = np.tile(self.params["bias"], wo)
         for part, cols_t in self._transposed_cols(x, ho, wo):
-            zp = np.matmul(cols_t.T, weight, out=z[part].reshape(-1, self.filters))
-            zp = zp.reshape(-1, bias_row.size)
-            zp += bias_row
+            np.matmul(cols_t.T, weight, out=z[part].reshape(-1, self.filters))
         return self._output(z, ho, wo)
 
     def _phases(self, x, ho, wo):
@@ -226,8 +228,9 @@ class Conv2D(Layer):
         return phases
 
     def _transposed_cols(self, x, ho, wo):
-        """For each chunk of the batch, its slice and colsᵀ, of shape (c·kh·kw, rows), from a
-        padded channels-first x, or in ``self.order`` from its phases (see ``_phases``)."""
+        """For each chunk of the batch, its slice and colsᵀ, of shape (c·kh·kw + 1, rows), from a
+        padded channels-first x, or in ``self.order`` from its phases (see ``_phases``); the
+        last row is ones (the bias's)."""
         n, c = x.shape[:2]
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         k = c * kh * kw
@@ -238,45 +241,35 @@ class Conv2D(Layer):
             a, b = self.order
             s0, s1, s2, s3, s4 = x.strides
             positions, steps = (a, b, ho // a, wo // b), (s2 * sh, s3 * sw, s2 * sh * a, s4)
-        for part in self._chunks(n, ho * wo, k * x.itemsize):
+        for part in self._chunks(n, ho * wo, (k + 1) * x.itemsize):
             m = part.stop - part.start
             window = np.lib.stride_tricks.as_strided(
                 x[part], shape=(c, kh, kw, m) + positions, strides=(s1, s2, s3, s0) + steps, writeable=False
             )
-            cols_t = self._buffer("cols_t", (k, m * ho * wo), x.dtype, shared=True)
-            np.copyto(cols_t.reshape(window.shape), window)
+            cols_t = self._buffer("cols_t", (k + 1, m * ho * wo), x.dtype, shared=True)
+            np.copyto(cols_t[:k].reshape(window.shape), window)
+            cols_t[k] = 1
             yield part, cols_t
 
     def _backward(self, dout, input_gradient=True):
-        """∂L/∂w = Σ over chunks of colsᵀ·δ, with each chunk's im2col rows recomputed from the
-        kept input instead of stored (that memory would be the largest in the network)."""
+        """∂L/∂w and ∂L/∂b = Σ over chunks of colsᵀ·δ, with each chunk's im2col rows recomputed
+        from the kept input instead of stored (that memory would be the largest in the network)."""
         n, f, (ho, wo) = len(dout), self.filters, self.output_shape[1:]
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         x = self.x_padded
         k = self.params["weight"][0].size
         delta = dout.reshape(n, ho * wo, f)
-        dw = np.zeros((k, f), dtype=dout.dtype)
-        part_dw = self._buffer("part_dw", (k, f), dout.dtype)
+        dw = np.zeros((k + 1, f), dtype=dout.dtype)  # the weights' rows, then the bias's
+        part_dw = self._buffer("part_dw", (k + 1, f), dout.dtype)
         if self.channels_first:
             for part, cols_t in self._transposed_cols(x, ho, wo):
                 dw += np.matmul(cols_t, delta[part].reshape(-1, f), out=part_dw)
-            self.grads["weight"][...] = dw.T.reshape(self.params["weight"].shape)
+            self.grads["weight"][...] = dw[:k].T.reshape(self.params["weight"].shape)
         else:
-            for part in self._chunks(n, ho * wo, k * x.itemsize):
-                rows = (part.stop - part.start) * ho * wo
-                cols = F.im2col(
-                    x[part],
-                    self.kernel_size,
-                    self.stride,
-                    out=self._buffer("cols", (rows, k), x.dtype, shared=True),
-                    order=self.order,
-                )
-                dw += np.matmul(cols.T, delta[part].reshape(rows, f), out=part_dw)
-            self.grads["weight"][...] = dw.reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
-        # ∂L/∂b = Σ δ over every pixel of every sample: 1ᵀδ, a matrix-vector product for the
-        # BLAS (a NumPy sum over the leading axes would run one short loop per pixel).
-        ones = self._buffer("ones", (n * ho * wo,), dout.dtype, fill=1)
-        np.matmul(ones, delta.reshape(-1, f), out=self.grads["bias"])
+            for part, cols in self._cols(x, ho, wo):
+                dw += np.matmul(cols.T, delta[part].reshape(-1, f), out=part_dw)
+            self.grads["weight"][...] = dw[:k].reshape(self.kernel_size + (-1, f)).transpose(3, 2, 0, 1)
+        self.grads["bias"][...] = dw[k]
         if not input_gradient:
             return None
         if self.stride == (1, 1) and ph < kh and pw < kw:
