@@ -496,15 +496,25 @@ def fmt(v, unit=""):
 
 
 def markdown(env, peak, rows, profiles):
-    lines = [
+    rounds = env.get("rounds")
+    quick = (
+        [
+            f"**A smoke test (`--quick`, {rounds} rounds a workload), not a measurement: its ratios are "
+            "medians of few rounds.**",
+            "",
+        ]
+        if env.get("quick")
+        else []
+    )
+    lines = quick + [
         f"Measured {env['date']} on {env['cpu']} ({env['cores']} cores); {env['blas']} "
         f"({env['blas_kernel']} kernel, {env['blas_threads']} threads); PyTorch {env['torch']} with "
         f"{env['torch_threads']} threads; rosenblatt splitting large batches across {env['rosenblatt_threads']} "
         f"threads; NumPy {env['numpy']}, scikit-learn {env['scikit-learn']}.",
         f"Matrix-multiply peak (float32, 2048²) at the start: NumPy {peak['numpy']:.0f} GFLOP/s, PyTorch "
-        f"{peak['torch']:.0f} GFLOP/s. Times are medians over rounds; each ratio is the median of the rounds' "
-        "ratios. A share of the peak is the median over rounds of the share of the higher of the two products "
-        "measured in the same round (the median of that peak in brackets).",
+        f"{peak['torch']:.0f} GFLOP/s. Times are medians over {rounds or 'the'} rounds; each ratio is the median "
+        "of the rounds' ratios. A share of the peak is the median over rounds of the share of the higher of the "
+        "two products measured in the same round (the median of that peak in brackets).",
         "",
         "| workload | rosenblatt | PyTorch | scikit-learn | ratio |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -585,6 +595,7 @@ def main(argv=None):
         flush=True,
     )
     rounds, calls = (3, 2) if args.quick else (9, 5)
+    env.update(rounds=rounds, quick=args.quick)
     parts = set(args.only or ["peak", "small", "large", "mlp", "accuracy", "memory"])
     rows, profiles = [], {}
     peak = matmul_peak(rounds) if "peak" in parts or "small" in parts or "large" in parts else {"numpy": 0, "torch": 0}

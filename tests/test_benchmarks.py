@@ -64,3 +64,27 @@ def test_training_flops_count_forward_weight_and_input_gradients():
     conv2 = 2 * b * 14 * 14 * 16 * 8 * 9
     dense = 2 * b * (784 * 64 + 64 * 1)
     assert twins.training_flops(model, b) == 2 * conv1 + 3 * conv2 + 3 * dense
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_the_table_says_how_many_rounds_and_whether_it_was_a_smoke_test(quick):
+    env = {
+        "date": "2026-12-03",
+        "cpu": "cpu",
+        "cores": 2,
+        "blas": "openblas 0",
+        "blas_kernel": "k",
+        "blas_threads": 2,
+        "torch": "2.13.0",
+        "torch_threads": 2,
+        "rosenblatt_threads": 2,
+        "numpy": "2",
+        "scikit-learn": "1",
+        "rounds": 3 if quick else 9,
+        "quick": quick,
+    }
+    row = {"workload": "w", "rosenblatt_s": 1.0, "pytorch_s": 2.0, "ratio": 2.0}
+    table = run.markdown(env, {"numpy": 1.0, "torch": 2.0}, [row], {})
+    assert f"medians over {env['rounds']} rounds" in table
+    assert ("A smoke test (`--quick`, 3 rounds a workload), not a measurement" in table) == quick
+    assert "| w | 1.00 s | 2.00 s |  | throughput ÷ PyTorch 2.00 |" in table

@@ -256,10 +256,12 @@ def test_stopping_at_the_limit_warns_and_says_what_to_change():
     X, y = blobs()
     with pytest.warns(
         ConvergenceWarning,
-        match=r"MLPClassifier reached epochs=2 while still improving .*"
-        r"Increase epochs to train longer, or raise tol",
+        match=r"MLPClassifier reached epochs=2 while still improving: its best training loss improved by more "
+        r"than tol=0.0001 within the last n_iter_no_change=10 epochs. Increase epochs to train longer, or raise tol",
     ):
         MLPClassifier(epochs=2, random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"while still improving: its best validation accuracy improved"):
+        MLPClassifier(epochs=2, early_stopping=True, random_state=0).fit(X, y)
 
 
 def test_early_stopping_restores_the_best_weights():

@@ -219,9 +219,10 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
             stopper.finish(self)
             if not stopper.stopped and not any(getattr(cb, "stopped", False) for cb in callbacks[1:]):
                 warn_not_converged(
-                    f"{type(self).__name__} reached epochs={self.epochs} while still improving (by more than "
-                    f"tol={self.tol} within n_iter_no_change={self.n_iter_no_change} epochs). Increase epochs to "
-                    f"train longer, or raise tol to accept this.",
+                    f"{type(self).__name__} reached epochs={self.epochs} while still improving: its best "
+                    f"{'validation accuracy' if self.early_stopping else 'training loss'} improved by more than "
+                    f"tol={self.tol} within the last n_iter_no_change={self.n_iter_no_change} epochs. Increase epochs "
+                    f"to train longer, or raise tol to accept this.",
                     stacklevel=4,  # warn_not_converged ← _fit ← fit or partial_fit ← the caller
                 )
         return self
