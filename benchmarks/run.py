@@ -497,6 +497,7 @@ def fmt(v, unit=""):
 
 def markdown(env, peak, rows, profiles):
     rounds = env.get("rounds")
+    counts = f" ({rounds} a CNN row, {env['mlp_rounds']} an MLP row)" if rounds else ""
     quick = (
         [
             f"**A smoke test (`--quick`, {rounds} rounds a workload), not a measurement: its ratios are "
@@ -512,7 +513,7 @@ def markdown(env, peak, rows, profiles):
         f"{env['torch_threads']} threads; rosenblatt splitting large batches across {env['rosenblatt_threads']} "
         f"threads; NumPy {env['numpy']}, scikit-learn {env['scikit-learn']}.",
         f"Matrix-multiply peak (float32, 2048²) at the start: NumPy {peak['numpy']:.0f} GFLOP/s, PyTorch "
-        f"{peak['torch']:.0f} GFLOP/s. Times are medians over {rounds or 'the'} rounds; each ratio is the median "
+        f"{peak['torch']:.0f} GFLOP/s. Times are medians over rounds{counts}; each ratio is the median "
         "of the rounds' ratios. A share of the peak is the median over rounds of the share of the higher of the "
         "two products measured in the same round (the median of that peak in brackets).",
         "",
@@ -595,7 +596,8 @@ def main(argv=None):
         flush=True,
     )
     rounds, calls = (3, 2) if args.quick else (9, 5)
-    env.update(rounds=rounds, quick=args.quick)
+    mlp_rounds = 3 if args.quick else 15  # epochs of ~50 ms: the noisiest figure, and rounds are cheap
+    env.update(rounds=rounds, mlp_rounds=mlp_rounds, quick=args.quick)
     parts = set(args.only or ["peak", "small", "large", "mlp", "accuracy", "memory"])
     rows, profiles = [], {}
     peak = matmul_peak(rounds) if "peak" in parts or "small" in parts or "large" in parts else {"numpy": 0, "torch": 0}
@@ -613,7 +615,7 @@ def main(argv=None):
                 profiles[kind] = profile(kind)
                 print(format_profile(kind, profiles[kind]), flush=True)
     if "mlp" in parts:
-        add(mlp_workload(3 if args.quick else 15))  # epochs of ~50 ms: the noisiest figure, and rounds are cheap
+        add(mlp_workload(mlp_rounds))
     if "accuracy" in parts:
         add(time_to_accuracy())
     if "memory" in parts:

@@ -81,10 +81,11 @@ def test_the_table_says_how_many_rounds_and_whether_it_was_a_smoke_test(quick):
         "numpy": "2",
         "scikit-learn": "1",
         "rounds": 3 if quick else 9,
+        "mlp_rounds": 3 if quick else 15,
         "quick": quick,
     }
     row = {"workload": "w", "rosenblatt_s": 1.0, "pytorch_s": 2.0, "ratio": 2.0}
     table = run.markdown(env, {"numpy": 1.0, "torch": 2.0}, [row], {})
-    assert f"medians over {env['rounds']} rounds" in table
+    assert f"medians over rounds ({env['rounds']} a CNN row, {env['mlp_rounds']} an MLP row)" in table
     assert ("A smoke test (`--quick`, 3 rounds a workload), not a measurement" in table) == quick
     assert "| w | 1.00 s | 2.00 s |  | throughput ÷ PyTorch 2.00 |" in table
