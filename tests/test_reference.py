@@ -96,9 +96,12 @@ def test_layers_padding_delta_differently_share_no_stale_border(rng):
 @pytest.mark.parametrize(
     "pool, stride, hw", [(2, 2, (6, 6)), (2, 1, (5, 6)), (3, 2, (7, 9)), ((2, 3), (1, 1), (5, 6)), (1, 1, (3, 4))]
 )
-def test_pooling_matches_reference_with_ties(pool, stride, hw, rng):
-    # Small integers: many windows hold their maximum more than once.
+@pytest.mark.parametrize("nans", [False, True])
+def test_pooling_matches_reference_with_ties(pool, stride, hw, nans, rng):
+    # Small integers: many windows hold their maximum more than once; some hold NaNs.
     x = rng.integers(0, 3, size=(2, 2) + hw).astype(np.float64)
+    if nans:
+        x[rng.random(x.shape) < 0.2] = np.nan
     for cls, fwd, bwd in [
         (L.MaxPool2D, R.maxpool2d_forward, R.maxpool2d_backward),
         (L.AvgPool2D, R.avgpool2d_forward, R.avgpool2d_backward),

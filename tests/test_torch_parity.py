@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
+from rosenblatt import activations as A
 from rosenblatt import layers as L
 from rosenblatt import losses
 from rosenblatt.model import Sequential
@@ -90,6 +91,65 @@ def test_maxpool_ties_follow_the_documented_rule():
     tx = t(x, True)
     TF.max_pool2d(tx, 2).backward(t(np.ones((1, 1, 2, 2))))
     np.testing.assert_array_equal(dx, tx.grad.numpy())
+
+
+def _with_nans_and_ties(rng, shape):
+    """Small integers (many ties), some NaNs, some infinities."""
+    x = rng.integers(-2, 3, size=shape).astype(float)
+    x[rng.random(shape) < 0.15] = np.nan
+    x[rng.random(shape) < 0.05] = np.inf
+    x[rng.random(shape) < 0.05] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("pool, stride", [(2, 2), (3, 2), ((2, 3), (1, 2))])
+def test_maxpool_sends_the_gradient_to_the_last_nan_of_a_window_as_pytorch(pool, stride):
+    """PyTorch keeps a new value when it is larger or NaN: the last NaN of a window takes the
+    gradient, and the first maximum where there is none."""
+    rng = np.random.default_rng(7)
+    x = _with_nans_and_ties(rng, (3, 2, 8, 9))
+    layer = L.MaxPool2D(pool, stride)
+    out = layer.forward(x)
+    dout = rng.normal(size=out.shape)
+    dx = layer.backward(dout)
+    tx = t(x, True)
+    tout = TF.max_pool2d(tx, layer.pool_size, layer.stride)
+    tout.backward(t(dout))
+    assert np.isnan(out).any() and not np.isnan(out).all()
+    np.testing.assert_array_equal(out, tout.detach().numpy())
+    np.testing.assert_allclose(dx, tx.grad.numpy(), **TOL)  # overlapping windows add in another order
+
+
+def test_a_model_routes_nans_through_relu_and_pooling_as_pytorch():
+    """Convolution (the identity, 1×1), ReLU folded into a 2×2 max-pool in window order, as in
+    the CNNs: the input gradient matches PyTorch's relu and max_pool2d, NaNs included."""
+    rng = np.random.default_rng(8)
+    model = Sequential([L.Conv2D(1, 1), L.ReLU(), L.MaxPool2D(2), L.Flatten()], dtype="float64")
+    model.build((1, 6, 8))
+    model.layers[0].params["weight"][...] = 1.0
+    assert model._steps[0][1] == "folded" and model._orders == {0: (2, 2)}
+    x = _with_nans_and_ties(rng, (4, 1, 6, 8))
+    out = model.forward(x)
+    dout = rng.normal(size=out.shape)
+    with np.errstate(invalid="ignore"):  # the weight gradient is NaN, as PyTorch's
+        dx = model.backward(dout)
+    tx = t(x, True)
+    tout = TF.max_pool2d(torch.relu(tx), 2).flatten(1)
+    tout.backward(t(dout))
+    np.testing.assert_array_equal(out, tout.detach().numpy())
+    np.testing.assert_array_equal(dx, tx.grad.numpy())
+
+
+def test_relu_passes_the_gradient_at_nan_as_pytorch():
+    x = np.array([[-1.0, -0.0, 0.0, 1e-300, 2.0, np.nan, -np.inf, np.inf]])
+    layer = L.ReLU()
+    out = layer.forward(x)
+    dx = layer.backward(np.full(x.shape, 3.0))
+    tx = t(x, True)
+    torch.relu(tx).backward(t(np.full(x.shape, 3.0)))
+    np.testing.assert_array_equal(out, torch.relu(t(x)).numpy())
+    np.testing.assert_array_equal(dx, tx.grad.numpy())
+    np.testing.assert_array_equal(A.relu_derivative(x[0]) * 3.0, tx.grad.numpy()[0])
 
 
 @pytest.mark.parametrize("name, fn", [("relu", torch.relu), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh)])

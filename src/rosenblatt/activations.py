@@ -48,9 +48,10 @@ def relu(z):
 
 
 def relu_derivative(z, a=None):
-    """1 where z > 0, else 0. At exactly z = 0 the derivative is taken as 0 (as PyTorch does)."""
+    """1 where z > 0, else 0. At exactly z = 0 the derivative is taken as 0, and at NaN as 1
+    (PyTorch's backward pass lets the gradient through wherever z ≤ 0 is false)."""
     z = np.asarray(z)
-    return (z > 0).astype(F._float_dtype(z))
+    return np.logical_not(z <= 0).astype(F._float_dtype(z))
 
 
 def identity(z):

@@ -38,7 +38,9 @@ class Activation(Layer):
 
     def _backward(self, dout, input_gradient=True):
         if self.activation == "relu":  # ∂L/∂z = ∂L/∂a where z > 0, else 0 (also at z = 0)
-            mask = np.greater(self.z, 0, out=self._buffer("mask", self.z.shape, bool))
+            # a = max(z, 0) is not 0 where z > 0 and where z is NaN, whose gradient PyTorch
+            # passes on too (its derivative is 0 only where z ≤ 0)
+            mask = np.not_equal(self.a, 0, out=self._buffer("mask", self.z.shape, bool))
             return np.multiply(dout, mask, out=self._buffer("dz", dout.shape, dout.dtype))
         return dout * self._df(self.z, self.a)
 

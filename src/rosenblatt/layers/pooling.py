@@ -103,9 +103,9 @@ class MaxPool2D(_Pool2D):
     The gradient flows only to the element that was the maximum. Ties: when several
     elements of a window share the maximum, the gradient goes to the first of them in
     row-major order (top row first, then left to right), the element PyTorch picks too.
-    A NaN in a window makes the output NaN, as in PyTorch, but its gradient goes to the largest
-    number in the window rather than to the NaN (a run that produces NaN has diverged anyway,
-    and ``fit`` stops it with an error).
+    A NaN in a window makes the output NaN and takes the gradient, the last NaN in row-major
+    order where there are several, as in PyTorch (the fast passes below route by comparisons,
+    which a NaN fails; a batch whose output holds a NaN gets a second, slower pass for its NaNs).
 
     The window is scanned position by position over the whole batch at once (kh·kw passes),
     keeping the running maximum and the position it came from. In a ``Sequential`` model a
@@ -149,12 +149,21 @@ class MaxPool2D(_Pool2D):
             self._two_by_two([x[first]] + [x[where] for _, where in rest], out, argmax, better, step)
         else:
             self._scan(x, first, rest, out, argmax, better, step)
+        if out.size and np.isnan(out.max()):  # np.max is NaN exactly where some element is
+            self._route_nans(x, first, rest, argmax)
         if relu:  # windows whose maximum is not positive pass no gradient: mark them "none"
             np.less_equal(out, 0, out=better.view(bool))
             np.multiply(better, none, out=step)
             np.maximum(argmax, step, out=argmax)
             np.maximum(out, 0, out=out)
         return out
+
+    def _route_nans(self, x, first, rest, argmax):
+        """Where a window holds a NaN, its position k in argmax: the last NaN, as PyTorch's scan
+        keeps a new value when it is larger or NaN. The folded ReLU passes its gradient on, as
+        PyTorch's does at NaN (its derivative is 0 only where z ≤ 0)."""
+        for k, where in [(0, first)] + rest:  # in increasing k: a later NaN overwrites an earlier one
+            argmax[np.isnan(x[where])] = k
 
     def _scan(self, x, first, rest, out, argmax, better, step):
         """Any window: one position after the other, keeping the running maximum and where it was."""

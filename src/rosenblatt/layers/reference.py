@@ -69,7 +69,8 @@ def avgpool2d_forward(x, pool_size, stride):
 
 
 def maxpool2d_backward(dout, x, pool_size, stride):
-    """The gradient goes to the first maximum of each window in row-major order."""
+    """The gradient goes to the first maximum of each window in row-major order, or to its last
+    NaN where it holds one (PyTorch's rule)."""
     (kh, kw), (sh, sw) = F.pair(pool_size, "pool_size"), F.pair(stride, "stride")
     dx = np.zeros_like(x)
     n, c, ho, wo = dout.shape
@@ -78,7 +79,9 @@ def maxpool2d_backward(dout, x, pool_size, stride):
             for y in range(ho):
                 for xx in range(wo):
                     window = x[s, ch, y * sh : y * sh + kh, xx * sw : xx * sw + kw]
-                    i, j = np.unravel_index(np.argmax(window), window.shape)
+                    nans = np.flatnonzero(np.isnan(window))
+                    k = nans[-1] if len(nans) else np.argmax(window)
+                    i, j = np.unravel_index(k, window.shape)
                     dx[s, ch, y * sh + i, xx * sw + j] += dout[s, ch, y, xx]
     return dx
 
