@@ -206,7 +206,11 @@ class Sequential:
 
     def forward(self, x, training=True):
         """The network's output for a batch x. With ``training=False`` (prediction) layers skip
-        what only the backward pass needs, such as max-pooling's record of where each maximum was."""
+        what only the backward pass needs, such as max-pooling's record of where each maximum was.
+
+        What the backward pass needs is kept, as PyTorch's autograd saves tensors: for a first
+        Dense layer, or a first convolution without padding, that is x itself (when it already
+        has the model's dtype), so x must not be changed in place before ``backward``."""
         self._forwarded = False  # until this pass has succeeded: backward must not use an older one
         x = np.asarray(x, dtype=self.dtype)
         if not self.built:
