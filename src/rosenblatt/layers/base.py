@@ -69,7 +69,7 @@ class Layer:
     def backward(self, dout):
         raise NotImplementedError
 
-    def _buffer(self, name, shape, dtype, zero=False, shared=False, fill=None):
+    def _buffer(self, name, shape, dtype, zero=False, shared=False):
         """A scratch array reused from call to call, so that the hot path allocates nothing.
 
         Storage grows to the largest size asked for and smaller requests (the last, partial
@@ -78,8 +78,7 @@ class Layer:
         zeroed whenever its shape changes (padding borders, which are never written, stay zero).
         (Only a change of the trailing dimensions counts: fewer rows are a prefix of the old
         layout.) ``shared`` buffers live in the workspace a ``Sequential`` model shares between its
-        layers, for scratch that is dead once the call returns. With ``fill`` the array is
-        filled with that value when it is first made (a constant that is only ever read).
+        layers, for scratch that is dead once the call returns.
         """
         pool = self.__dict__.get("_workspace") if shared else None
         if pool is None:
@@ -89,8 +88,6 @@ class Layer:
         storage, last_shape, clean = pool.get(key, (None, None, 0))
         if storage is None or storage.size < size:
             storage = np.zeros(size, dtype=dtype) if zero else np.empty(size, dtype=dtype)
-            if fill is not None:
-                storage[...] = fill
             clean = size
         elif zero and tuple(last_shape[1:]) != tuple(shape[1:]):
             storage[:size] = 0  # another layout: the old borders are not this one's
